@@ -1,0 +1,68 @@
+# Payment webhook receiver: Terraform stack, Lambda and test harness.
+# `make test` prepares everything a clean machine needs, then runs every suite.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TERRAFORM  ?= terraform
+ENV_SUFFIX ?= dev
+export TERRAFORM ENV_SUFFIX
+
+TOOLCHAIN := tools/toolchain.sh
+CACHE     ?= $(or $(WEBHOOK_CACHE),$(HOME)/.cache/webhook-stack)
+# A terraform shim lands here when the PATH has none (see tools/toolchain.sh).
+export PATH := $(PATH):$(CACHE)/bin
+VENV      := $(shell $(TOOLCHAIN) venv-path)
+PYTHON    := $(VENV)/bin/python
+PYTEST    := $(PYTHON) -m pytest
+
+# When the providers come from the local mirror, point the CLI at its config.
+# Evaluated when a recipe runs, after `tools` may have written it.
+CLI_CONFIG = $(shell $(TOOLCHAIN) cli-config-path)
+TF_ENV     = $(if $(CLI_CONFIG),TF_CLI_CONFIG_FILE=$(CLI_CONFIG),)
+
+.PHONY: help tools test test-unit test-functional test-terraform test-e2e plan up down demo bench lint docs fuzz clean
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+tools: ## prepare the toolchain: virtualenv, Terraform CLI check, provider mirror when offline
+	@$(TOOLCHAIN) all
+
+test: tools ## everything: unit, functional, Terraform plan and end-to-end tests
+	$(TF_ENV) $(PYTEST) tests
+
+test-unit: tools ## unit tests of the Lambda modules (no network)
+	$(PYTEST) tests/unit
+
+test-functional: tools ## the handler against moto
+	$(PYTEST) tests/functional
+
+test-terraform: tools ## plan tests with tftest against the emulator
+	$(TF_ENV) $(PYTEST) tests/terraform
+
+test-e2e: tools ## the local stack over HTTP
+	$(TF_ENV) $(PYTEST) tests/e2e
+
+plan: tools ## plan the root module against the emulator into build/plan.json
+	$(TF_ENV) $(PYTHON) tools/plan.py --environment-suffix $(ENV_SUFFIX)
+
+up: tools ## start emulator + apply the stack + local Function URL; writes build/local.env
+	$(TF_ENV) $(PYTHON) tools/local/stack.py up --environment-suffix $(ENV_SUFFIX)
+
+down: tools ## destroy the stack and stop every process `up` started
+	$(TF_ENV) $(PYTHON) tools/local/stack.py down
+
+demo: tools ## up, send signed sample webhooks, show the stored transactions, down
+	$(TF_ENV) $(PYTHON) tools/local/stack.py demo --environment-suffix $(ENV_SUFFIX)
+
+bench: tools ## benchmark into build/bench.json
+	$(TF_ENV) $(PYTHON) bench/run.py
+
+lint: tools ## every static check: terraform fmt/validate, ruff, mypy --strict
+	$(TF_ENV) PYTHON=$(PYTHON) tools/lint.sh
+
+clean: ## remove build outputs (not the toolchain cache)
+	rm -rf build .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

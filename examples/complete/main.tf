@@ -1,0 +1,21 @@
+# Every input set, as a production environment might.
+module "webhook" {
+  source = "../.."
+
+  environment_suffix          = var.environment_suffix
+  aws_region                  = "eu-west-1"
+  name_prefix                 = "acme-payments"
+  reserved_concurrency        = 50
+  lambda_timeout_seconds      = 10
+  lambda_memory_mb            = 512
+  lambda_runtime              = "python3.12"
+  signature_tolerance_seconds = 180
+  log_retention_days          = 90
+  kms_deletion_window_days    = 14
+  table_deletion_protection   = true
+
+  tags = {
+    CostCenter = "payments"
+    DataClass  = "confidential"
+  }
+}

@@ -1,0 +1,5 @@
+variable "environment_suffix" {
+  description = "Suffix of every resource name."
+  type        = string
+  default     = "prod"
+}

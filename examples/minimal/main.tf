@@ -1,0 +1,6 @@
+# The smallest deployment: only the required input.
+module "webhook" {
+  source = "../.."
+
+  environment_suffix = var.environment_suffix
+}

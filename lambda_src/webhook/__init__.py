@@ -1,0 +1,1 @@
+"""Payment webhook receiver: small, single-purpose modules behind ``handler.handler``."""

@@ -1,0 +1,15 @@
+variable "name" {
+  description = "Name of the table."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "ARN of the customer-managed KMS key used for server-side encryption."
+  type        = string
+}
+
+variable "deletion_protection_enabled" {
+  description = "Whether the table refuses deletion."
+  type        = bool
+  default     = false
+}

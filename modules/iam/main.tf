@@ -1,0 +1,82 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+  account_id = data.aws_caller_identity.current.account_id
+
+  log_group_arn = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${var.log_group_name}"
+  parameter_arn = "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${trimprefix(var.secret_parameter_name, "/")}"
+}
+
+data "aws_iam_policy_document" "assume_role" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "this" {
+  statement {
+    sid       = "WriteOwnLogs"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.log_group_arn}:log-stream:*"]
+  }
+
+  # PutItem alone: the handler only ever makes one conditional write.
+  statement {
+    sid       = "StoreWebhookEvents"
+    effect    = "Allow"
+    actions   = ["dynamodb:PutItem"]
+    resources = [var.table_arn]
+  }
+
+  statement {
+    sid       = "ReadSigningSecret"
+    effect    = "Allow"
+    actions   = ["ssm:GetParameter"]
+    resources = [local.parameter_arn]
+  }
+
+  # Decrypts the SecureString and the function's environment.
+  statement {
+    sid       = "DecryptWithStackKey"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
+
+  # X-Ray's put actions support no resource-level permissions.
+  statement {
+    sid       = "SendTraces"
+    effect    = "Allow"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = var.role_name
+  description        = "Execution role of the ${var.role_name} payment webhook function."
+  assume_role_policy = data.aws_iam_policy_document.assume_role.json
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "${var.role_name}-least-privilege"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
+}

@@ -1,0 +1,14 @@
+output "role_arn" {
+  description = "ARN of the execution role."
+  value       = aws_iam_role.this.arn
+}
+
+output "role_name" {
+  description = "Name of the execution role."
+  value       = aws_iam_role.this.name
+}
+
+output "policy_json" {
+  description = "The inline least-privilege policy attached to the role."
+  value       = data.aws_iam_policy_document.this.json
+}

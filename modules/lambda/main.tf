@@ -1,0 +1,90 @@
+# Fixed file mode and no generated files keep the zip's hash the same on every
+# machine and run, so a plan shows no spurious code change.
+data "archive_file" "this" {
+  type             = "zip"
+  source_dir       = var.source_dir
+  output_path      = var.package_output_path
+  output_file_mode = "0644"
+  excludes         = ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".mypy_cache", "**/.mypy_cache", "README.md"]
+}
+
+resource "aws_ssm_parameter" "secret" {
+  name        = var.secret_parameter_name
+  description = "Standard Webhooks signing secret(s) of ${var.function_name}, whitespace-separated (several during rotation)."
+  type        = "SecureString"
+  key_id      = var.kms_key_arn
+  # Placeholder only: the real secret is put with `aws ssm put-parameter
+  # --overwrite` so it never sits in Terraform state. Until then every request
+  # is refused (5xx), never accepted.
+  value = "unset"
+
+  lifecycle {
+    ignore_changes = [value]
+  }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = var.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = var.function_name
+  description      = "Verifies, validates and stores signed payment webhooks."
+  role             = var.role_arn
+  filename         = data.archive_file.this.output_path
+  source_code_hash = data.archive_file.this.output_base64sha256
+  handler          = "handler.handler"
+  runtime          = var.runtime
+  architectures    = ["arm64"]
+  memory_size      = var.memory_size
+  timeout          = var.timeout
+  kms_key_arn      = var.kms_key_arn
+
+  reserved_concurrent_executions = var.reserved_concurrency
+
+  environment {
+    variables = {
+      TABLE_NAME                  = var.table_name
+      WEBHOOK_SECRET_PARAM        = aws_ssm_parameter.secret.name
+      SIGNATURE_TOLERANCE_SECONDS = tostring(var.signature_tolerance_seconds)
+    }
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  # The log group must exist (with its retention and key) before the first
+  # invocation could create an unencrypted one.
+  depends_on = [aws_cloudwatch_log_group.this]
+}
+
+resource "aws_lambda_function_url" "this" {
+  function_name      = aws_lambda_function.this.function_name
+  authorization_type = "NONE" # the webhook signature is the authentication
+  invoke_mode        = "BUFFERED"
+}
+
+# Since October 2025 a public Function URL needs both statements.
+resource "aws_lambda_permission" "invoke_function_url" {
+  statement_id           = "AllowPublicInvokeFunctionUrl"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.this.function_name
+  principal              = "*"
+  function_url_auth_type = "NONE"
+}
+
+resource "aws_lambda_permission" "invoke_via_function_url" {
+  statement_id             = "AllowInvokeFunctionViaUrlOnly"
+  action                   = "lambda:InvokeFunction"
+  function_name            = aws_lambda_function.this.function_name
+  principal                = "*"
+  invoked_via_function_url = true
+}

@@ -1,0 +1,34 @@
+output "function_name" {
+  description = "Name of the function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "function_url" {
+  description = "The Function URL."
+  value       = aws_lambda_function_url.this.function_url
+}
+
+output "log_group_name" {
+  description = "Name of the function's log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "secret_parameter_name" {
+  description = "Name of the signing-secret parameter."
+  value       = aws_ssm_parameter.secret.name
+}
+
+output "package_path" {
+  description = "Path of the zip that was uploaded."
+  value       = data.archive_file.this.output_path
+}
+
+output "package_base64sha256" {
+  description = "Base64 SHA-256 of the zip (stable across machines)."
+  value       = data.archive_file.this.output_base64sha256
+}

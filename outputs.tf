@@ -1,0 +1,44 @@
+output "function_url" {
+  description = "HTTPS endpoint payment providers POST webhooks to."
+  value       = module.lambda.function_url
+}
+
+output "function_name" {
+  description = "Name of the webhook Lambda function."
+  value       = module.lambda.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the webhook Lambda function."
+  value       = module.lambda.function_arn
+}
+
+output "table_name" {
+  description = "Name of the DynamoDB table that stores one item per delivered event."
+  value       = module.dynamodb.table_name
+}
+
+output "table_arn" {
+  description = "ARN of the transactions table."
+  value       = module.dynamodb.table_arn
+}
+
+output "kms_key_arn" {
+  description = "ARN of the customer-managed KMS key that encrypts the table, logs, environment and secret."
+  value       = module.kms.key_arn
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the function."
+  value       = module.lambda.log_group_name
+}
+
+output "lambda_role_arn" {
+  description = "ARN of the function's execution role."
+  value       = module.iam.role_arn
+}
+
+output "webhook_secret_parameter_name" {
+  description = "SSM Parameter Store SecureString that holds the signing secret(s), whitespace-separated. Set it after the first apply: aws ssm put-parameter --overwrite --type SecureString --name <this> --value whsec_..."
+  value       = module.lambda.secret_parameter_name
+}

@@ -1,0 +1,121 @@
+"""Shared test setup: ``lambda_src`` on ``sys.path`` and signed-event helpers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
+EVENTS_DIR = Path(__file__).resolve().parent / "events"
+# No __pycache__ inside lambda_src: it is zipped as-is for the function.
+sys.dont_write_bytecode = True
+if str(LAMBDA_SRC) not in sys.path:
+    sys.path.insert(0, str(LAMBDA_SRC))
+
+from webhook.signature import decode_secrets, sign  # noqa: E402
+
+# Test-only signing secret (Standard Webhooks format); the saved events are signed with it.
+TEST_SECRET = "whsec_" + base64.b64encode(b"test-only-webhook-signing-key-32").decode()
+TEST_KEY = decode_secrets(TEST_SECRET)[0]
+
+EventFactory = Callable[..., dict[str, Any]]
+
+
+def build_event(
+    body: str | bytes,
+    *,
+    webhook_id: str = "msg_test_0001",
+    timestamp: int | None = None,
+    key: bytes = TEST_KEY,
+    method: str = "POST",
+    base64_encoded: bool = False,
+    signature: str | None = None,
+    header_case: Callable[[str], str] = str.lower,
+) -> dict[str, Any]:
+    """A Function URL (payload 2.0) event carrying ``body``, signed with ``key``."""
+    raw = body.encode() if isinstance(body, str) else body
+    ts = int(time.time()) if timestamp is None else timestamp
+    sig = sign(key, webhook_id, ts, raw) if signature is None else signature
+    headers = {
+        "content-type": "application/json",
+        "user-agent": "Standard-Webhooks-Test/1.0",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": sig,
+    }
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/",
+        "rawQueryString": "",
+        "headers": {header_case(k): v for k, v in headers.items()},
+        "requestContext": {
+            "http": {"method": method, "path": "/", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9"},
+            "requestId": "test-request",
+            "routeKey": "$default",
+            "stage": "$default",
+        },
+        "body": base64.b64encode(raw).decode() if base64_encoded else raw.decode("utf-8", "surrogatepass"),
+        "isBase64Encoded": base64_encoded,
+    }
+
+
+def payload(**overrides: Any) -> str:
+    """A valid body as JSON text; ``None`` values drop a field."""
+    data: dict[str, Any] = {
+        "transactionId": "txn_0001",
+        "amount": "99.99",
+        "currency": "USD",
+        "status": "succeeded",
+        "provider": "acme-pay",
+        "timestamp": "2026-01-01T12:00:00Z",
+    }
+    data.update(overrides)
+    return json.dumps({k: v for k, v in data.items() if v is not None})
+
+
+class FakeContext:
+    aws_request_id = "req-0000-test"
+    function_name = "webhook-test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def make_event() -> EventFactory:
+    """``make_event(body, webhook_id=..., timestamp=..., key=..., method=..., base64_encoded=...)``."""
+    return build_event
+
+
+@pytest.fixture
+def make_payload() -> Callable[..., str]:
+    """``make_payload(**overrides)``: a valid body as JSON text (``None`` drops a field)."""
+    return payload
+
+
+@pytest.fixture
+def secret() -> str:
+    return TEST_SECRET
+
+
+@pytest.fixture
+def signing_key() -> bytes:
+    return TEST_KEY
+
+
+@pytest.fixture
+def events_dir() -> Path:
+    return EVENTS_DIR
+
+
+@pytest.fixture
+def context() -> FakeContext:
+    return FakeContext()

@@ -1,0 +1,145 @@
+"""Shared fixtures of the end-to-end tests.
+
+Every process a test starts (moto server, local Function URL, their workers) is
+stopped in a fixture finalizer, so nothing is left running when a test fails.
+Tests use their own build directory (LOCAL_STACK_BUILD_DIR), never the
+developer's build/, so they can run while `make up` is up.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+for path in (ROOT / "tools" / "local", ROOT / "tools"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+import stack  # noqa: E402  (tools/local/stack.py)
+
+ROLE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto server of our own, started and stopped like `make up` does it."""
+    layout = stack.Layout(tmp_path_factory.mktemp("emulator"))
+    pid, port = stack.start_emulator(layout)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stack.stop_process(pid, "moto", "emulator")
+        assert not stack.pid_alive(pid)
+
+
+def aws_client(service: str, endpoint: str):
+    return boto3.client(service, **stack.boto3_kwargs(endpoint))
+
+
+def make_zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def deploy(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Create a function in moto from source files; returns the zip path (as Terraform would have built it)."""
+    iam = aws_client("iam", moto_endpoint)
+    role_arn = iam.create_role(RoleName="e2e-gateway-role", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+    lam = aws_client("lambda", moto_endpoint)
+    folder = tmp_path_factory.mktemp("packages")
+
+    def _deploy(
+        name: str,
+        files: dict[str, str],
+        handler: str = "app.handler",
+        timeout: int = 3,
+        reserved: int | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> Path:
+        data = make_zip(files)
+        path = folder / f"{name}.zip"
+        path.write_bytes(data)
+        lam.create_function(
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=role_arn,
+            Handler=handler,
+            Code={"ZipFile": data},
+            Timeout=timeout,
+            MemorySize=256,
+            Architectures=["arm64"],
+            Environment={"Variables": environment or {}},
+            TracingConfig={"Mode": "Active"},
+        )
+        if reserved is not None:
+            lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
+        return path
+
+    return _deploy
+
+
+class RunningGateway:
+    def __init__(self, pid: int, info: dict, layout: stack.Layout) -> None:
+        self.pid = pid
+        self.info = info
+        self.url = info["url"]
+        self.layout = layout
+
+    def worker_pids(self) -> list[int]:
+        """Live worker processes of this gateway (they share its process group)."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == self.pid:
+                continue
+            try:
+                if os.getpgid(int(entry.name)) == self.pid and stack.pid_alive(int(entry.name)):
+                    found.append(int(entry.name))
+            except (ProcessLookupError, PermissionError):
+                continue
+        return found
+
+    def function_log(self) -> str:
+        path = self.layout.logs / "function.log"
+        return path.read_text() if path.exists() else ""
+
+
+@pytest.fixture()
+def gateway(moto_endpoint: str, tmp_path: Path) -> Iterator[Callable[..., RunningGateway]]:
+    """Start local Function URLs for deployed functions; all stopped (workers included) afterwards."""
+    started: list[RunningGateway] = []
+
+    def _start(function_name: str, package: Path, *extra_args: str) -> RunningGateway:
+        layout = stack.Layout(tmp_path / f"gw-{len(started)}")
+        pid, info = stack.start_gateway(layout, moto_endpoint, function_name, package, extra_args=extra_args)
+        running = RunningGateway(pid, info, layout)
+        started.append(running)
+        return running
+
+    try:
+        yield _start
+    finally:
+        for running in started:
+            workers = running.worker_pids()
+            stack.stop_process(running.pid, "gateway.py", "gateway")
+            assert not stack.pid_alive(running.pid)
+            assert not [pid for pid in workers if stack.pid_alive(pid)], "workers outlived their gateway"

@@ -1,0 +1,355 @@
+"""The whole local stack, as `make up` / `make down` run it:
+
+up (moto + terraform apply of the real root module + local Function URL)
+-> signed, re-delivered, unsigned, stale and invalid requests over HTTP
+-> items checked in DynamoDB -> up again (idempotent) -> destroy + down.
+
+The tests of this module run in order and share one stack (module-scoped
+fixture). Its finalizer runs `down` again and kills, by recorded pid, anything
+still alive, so no process outlives a failing test.
+
+Needs Terraform (or OpenTofu via TERRAFORM=tofu) with the providers available;
+`make test-e2e` prepares them. E2E_SKIP_STACK=1 skips this module explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import send_webhook
+import stack
+from conftest import aws_client
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = ROOT / "tools" / "local" / "stack.py"
+SUFFIX = "e2e"
+
+pytestmark = [
+    pytest.mark.timeout(900),
+    pytest.mark.skipif(os.environ.get("E2E_SKIP_STACK") == "1", reason="E2E_SKIP_STACK=1"),
+]
+
+
+def run_stack(build: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "LOCAL_STACK_BUILD_DIR": str(build), "ENV_SUFFIX": SUFFIX}
+    result = subprocess.run(
+        [sys.executable, str(STACK), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    sys.stdout.write(f"\n$ stack.py {' '.join(args)} -> {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def read_env(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+class Stack:
+    def __init__(self, build: Path) -> None:
+        self.build = build
+        self.env_file = build / "local.env"
+        self.env: dict[str, str] = {}
+        self.pids: set[int] = set()
+
+    def load(self) -> None:
+        self.env = read_env(self.env_file)
+        self.pids |= {int(self.env["EMULATOR_PID"]), int(self.env["GATEWAY_PID"])}
+
+    def send(
+        self,
+        event_id: str | None = None,
+        secret: str | None = None,
+        offset: int = 0,
+        body: bytes | None = None,
+        **fields,
+    ):
+        body = body or send_webhook.build_payload(
+            fields.get("transaction_id", "tx-e2e"),
+            fields.get("amount", "12.34"),
+            fields.get("currency", "USD"),
+            fields.get("status"),
+            fields.get("provider"),
+        )
+        secrets = None if secret == "" else [secret or self.env["WEBHOOK_SECRET"]]
+        return send_webhook.deliver(
+            self.env["FUNCTION_URL"], body, secrets, event_id or send_webhook.new_event_id(), offset
+        )
+
+    def items(self, transaction_id: str) -> list[dict]:
+        client = aws_client("dynamodb", self.env["AWS_ENDPOINT_URL"])
+        return client.query(
+            TableName=self.env["TABLE_NAME"],
+            KeyConditionExpression="transactionId = :t",
+            ExpressionAttributeValues={":t": {"S": transaction_id}},
+            ConsistentRead=True,
+        )["Items"]
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory: pytest.TempPathFactory):
+    build = tmp_path_factory.mktemp("stack-build")
+    running = Stack(build)
+    try:
+        result = run_stack(build, "up")
+        if running.env_file.exists():
+            running.load()
+        assert result.returncode == 0, f"stack.py up failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        yield running
+    finally:
+        run_stack(build, "down")
+        record = build / "run" / "stack.json"
+        for pid in running.pids:
+            if stack.pid_alive(pid):  # only if `down` failed: never leave our processes behind
+                stack.stop_process(pid, "", f"leftover pid {pid}")
+        assert not record.exists()
+
+
+# ------------------------------------------------------------------ up
+
+
+def test_up_writes_local_env_and_state(local_stack: Stack):
+    env = local_stack.env
+    for key in (
+        "FUNCTION_URL",
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "TABLE_NAME",
+        "WEBHOOK_SECRET",
+        "EMULATOR_PID",
+        "GATEWAY_PID",
+    ):
+        assert env.get(key), key
+    assert env["FUNCTION_URL"].startswith("http://127.0.0.1:")
+    assert env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+    assert SUFFIX in env["TABLE_NAME"]
+    assert env["WEBHOOK_SECRET"].startswith("whsec_")
+    assert (local_stack.env_file.stat().st_mode & 0o077) == 0  # it holds a secret
+    for pid in local_stack.pids:
+        assert stack.pid_alive(pid)
+    state = json.loads((local_stack.build / "state.json").read_text())
+    resources = list(stack.walk_resources(state["values"]["root_module"]))
+    types = {r["type"] for r in resources}
+    assert {"aws_lambda_function", "aws_dynamodb_table", "aws_kms_key", "aws_lambda_function_url"} <= types
+    # Terraform state lives under the build directory only, never in the repository.
+    assert (local_stack.build / "stack" / "terraform.tfstate").exists()
+    assert not (ROOT / "terraform.tfstate").exists()
+
+
+def test_the_secret_is_a_securestring_under_the_stacks_key(local_stack: Stack):
+    env = local_stack.env
+    ssm = aws_client("ssm", env["AWS_ENDPOINT_URL"])
+    parameter = ssm.get_parameter(Name=env["WEBHOOK_SECRET_PARAM"], WithDecryption=True)["Parameter"]
+    assert parameter["Type"] == "SecureString"
+    assert parameter["Value"] == env["WEBHOOK_SECRET"]
+    lam = aws_client("lambda", env["AWS_ENDPOINT_URL"])
+    variables = lam.get_function_configuration(FunctionName=env["FUNCTION_NAME"])["Environment"]["Variables"]
+    assert env["WEBHOOK_SECRET"] not in json.dumps(variables)
+
+
+def test_the_gateway_serves_the_zip_terraform_deployed(local_stack: Stack):
+    env = local_stack.env
+    lam = aws_client("lambda", env["AWS_ENDPOINT_URL"])
+    config = lam.get_function_configuration(FunctionName=env["FUNCTION_NAME"])
+    ready = json.loads((local_stack.build / "run" / "gateway.json").read_text())
+    assert ready["code_sha256"] == config["CodeSha256"]
+    assert ready["handler"] == config["Handler"] == "handler.handler"
+    assert ready["timeout_seconds"] == config["Timeout"]
+    assert (
+        ready["reserved_concurrency"]
+        == lam.get_function_concurrency(FunctionName=env["FUNCTION_NAME"])["ReservedConcurrentExecutions"]
+    )
+
+
+# ------------------------------------------------------------------ requests over HTTP
+
+
+def test_a_signed_delivery_is_stored_exactly(local_stack: Stack):
+    body = (
+        b'{"transactionId": "tx-e2e-1", "amount": 1234567890123456789.01, "currency": "usd", '
+        b'"status": "pending", "provider": "acme", "meta": {"n": [1.10, 2E+3]}}'
+    )
+    result = local_stack.send("msg_e2e_1", body=body)
+    assert result.status == 200, result.body
+    assert json.loads(result.body) == {"status": "accepted", "transactionId": "tx-e2e-1", "eventId": "msg_e2e_1"}
+    assert result.headers.get("Content-Type", result.headers.get("content-type")) == "application/json"
+    (item,) = local_stack.items("tx-e2e-1")
+    assert item["eventId"] == {"S": "msg_e2e_1"}
+    assert item["amount"] == {"N": "1234567890123456789.01"}
+    assert item["currency"] == {"S": "USD"}
+    assert item["status"] == {"S": "pending"}
+    assert item["provider"] == {"S": "acme"}
+    assert item["rawEvent"] == {"S": body.decode()}
+    assert item["processedAt"]["S"]
+
+
+def test_a_redelivery_is_answered_duplicate_and_not_stored_twice(local_stack: Stack):
+    first = local_stack.send("msg_e2e_dup", transaction_id="tx-e2e-2", amount="0.1")
+    again = local_stack.send("msg_e2e_dup", transaction_id="tx-e2e-2", amount="0.1")
+    assert (first.status, json.loads(first.body)["status"]) == (200, "accepted")
+    assert (again.status, json.loads(again.body)["status"]) == (200, "duplicate")
+    assert len(local_stack.items("tx-e2e-2")) == 1
+
+
+def test_concurrent_redeliveries_store_one_item(local_stack: Stack):
+    results: list = []
+
+    def deliver() -> None:
+        results.append(local_stack.send("msg_e2e_race", transaction_id="tx-e2e-race", amount="7.77"))
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(r.status == 200 for r in results), [(r.status, r.body) for r in results]
+    assert sorted(json.loads(r.body)["status"] for r in results).count("accepted") == 1
+    assert len(local_stack.items("tx-e2e-race")) == 1
+
+
+def test_each_event_of_a_transaction_is_kept(local_stack: Stack):
+    for number, status in enumerate(("pending", "succeeded", "refunded")):
+        assert local_stack.send(f"msg_e2e_flow_{number}", transaction_id="tx-e2e-flow", status=status).status == 200
+    items = local_stack.items("tx-e2e-flow")
+    assert sorted(i["status"]["S"] for i in items) == ["pending", "refunded", "succeeded"]
+
+
+@pytest.mark.parametrize(
+    ("case", "kwargs", "expected"),
+    [
+        ("unsigned", {"secret": ""}, 401),
+        ("wrong secret", {"secret": "whsec_" + "A" * 43 + "="}, 401),
+        ("stale", {"offset": -600}, 401),
+        ("from the future", {"offset": 600}, 401),
+        ("amount not a number", {"amount": '"12,50"'}, 400),
+        ("amount a boolean", {"amount": "true"}, 400),
+        ("amount out of DynamoDB range", {"amount": "1E+126"}, 400),
+        ("currency not ISO 4217", {"currency": "EURO"}, 400),
+    ],
+)
+def test_rejected_requests_store_nothing(local_stack: Stack, case, kwargs, expected):
+    transaction_id = "tx-e2e-rejected-" + case.replace(" ", "-")
+    result = local_stack.send(transaction_id=transaction_id, **kwargs)
+    assert result.status == expected, result.body
+    error = json.loads(result.body)["error"]
+    assert error["code"] and error["message"]
+    assert local_stack.env["TABLE_NAME"] not in result.body
+    assert local_stack.items(transaction_id) == []
+
+
+def test_other_methods_are_refused(local_stack: Stack):
+    request = urllib.request.Request(local_stack.env["FUNCTION_URL"], method="GET")
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+    assert status == 405
+
+
+def test_the_sender_cli_against_the_stack(local_stack: Stack):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "send_webhook.py"),
+            "--env-file",
+            str(local_stack.env_file),
+            "--transaction-id",
+            "tx-e2e-cli",
+            "--amount",
+            "19.99",
+            "--currency",
+            "EUR",
+            "--repeat",
+            "2",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("AWS_") and k not in ("FUNCTION_URL", "WEBHOOK_SECRET")
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(json.loads(line)["body"])["status"] for line in result.stdout.splitlines()]
+    assert answers == ["accepted", "duplicate"]
+    (item,) = local_stack.items("tx-e2e-cli")
+    assert item["amount"] == {"N": "19.99"}
+
+
+# ------------------------------------------------------------------ up again, destroy, down
+
+
+def test_up_twice_is_safe(local_stack: Stack):
+    before = dict(local_stack.env)
+    result = run_stack(local_stack.build, "up")
+    assert result.returncode == 0
+    assert "already up" in result.stdout
+    local_stack.load()
+    assert local_stack.env["EMULATOR_PID"] == before["EMULATOR_PID"]
+    assert local_stack.env["WEBHOOK_SECRET"] == before["WEBHOOK_SECRET"]
+    assert local_stack.env["FUNCTION_URL"] == before["FUNCTION_URL"]
+    assert local_stack.send(transaction_id="tx-e2e-after-reup").status == 200
+    assert len(local_stack.items("tx-e2e-1")) == 1  # nothing was lost or recreated
+
+
+def test_down_destroys_everything_and_stops_every_process(local_stack: Stack):
+    gateway_pid = int(local_stack.env["GATEWAY_PID"])
+    workers = [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _pgid(int(p.name)) == gateway_pid and int(p.name) != gateway_pid
+    ]
+    assert workers, "the gateway should have warm workers by now"
+    result = run_stack(local_stack.build, "down")
+    assert result.returncode == 0
+    assert "every resource was destroyed" in result.stdout
+    assert not local_stack.env_file.exists()
+    for pid in [*local_stack.pids, *workers]:
+        assert not stack.pid_alive(pid), pid
+    again = run_stack(local_stack.build, "down")
+    assert again.returncode == 0
+    assert "nothing to do" in again.stdout
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except (ProcessLookupError, PermissionError):
+        return None
+
+
+def test_demo_runs_start_to_finish(tmp_path: Path):
+    started = time.monotonic()
+    result = run_stack(tmp_path, "demo")
+    assert result.returncode == 0, result.stdout[-4000:]
+    out = result.stdout
+    for expected in (
+        "1/4",
+        "2/4",
+        "3/4",
+        "4/4",
+        "1234567890123456789.01",
+        "duplicate",
+        "as expected",
+        "every resource was destroyed",
+    ):
+        assert expected in out, expected
+    assert "UNEXPECTED" not in out
+    assert not (tmp_path / "local.env").exists()
+    assert time.monotonic() - started < 600

@@ -1,0 +1,140 @@
+"""Functional fixtures: ``handler.handler`` against moto with a real table and SSM SecureString."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import handler as handler_module
+import pytest
+from moto import mock_aws
+from webhook import wiring
+
+TABLE = "webhook-transactions-functest"
+PARAM = "/webhook/functest/signing-secret"
+REGION = "eu-west-1"
+
+
+@dataclass
+class AwsEnv:
+    ddb: Any
+    ssm: Any
+    kms_key_arn: str
+    table: str = TABLE
+    param: str = PARAM
+
+    def get(self, transaction_id: str, event_id: str) -> dict[str, Any] | None:
+        """The raw item (low-level attribute values), read back consistently."""
+        item: dict[str, Any] | None = self.ddb.get_item(
+            TableName=self.table,
+            Key={"transactionId": {"S": transaction_id}, "eventId": {"S": event_id}},
+            ConsistentRead=True,
+        ).get("Item")
+        return item
+
+    def items(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.ddb.scan(TableName=self.table, ConsistentRead=True)["Items"]
+        return items
+
+    def count(self) -> int:
+        count: int = self.ddb.scan(TableName=self.table, Select="COUNT", ConsistentRead=True)["Count"]
+        return count
+
+    def set_secret(self, value: str) -> None:
+        self.ssm.put_parameter(
+            Name=self.param, Type="SecureString", Value=value, KeyId=self.kms_key_arn, Overwrite=True
+        )
+
+
+@dataclass
+class Result:
+    status: int
+    body: dict[str, Any]
+    response: dict[str, Any]
+
+
+Invoke = Callable[[dict[str, Any]], Result]
+
+
+@dataclass
+class MotoAccount:
+    ddb: Any
+    ssm: Any
+    kms_key_arn: str
+
+
+def _create_table(ddb: Any) -> None:
+    ddb.create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "transactionId", "KeyType": "HASH"},
+            {"AttributeName": "eventId", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "transactionId", "AttributeType": "S"},
+            {"AttributeName": "eventId", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+@pytest.fixture(scope="module")
+def moto_account() -> Iterator[MotoAccount]:
+    """One moto account per test module (starting moto and creating clients is the slow part)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for var in (
+            "AWS_PROFILE",
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_DYNAMODB",
+            "AWS_ENDPOINT_URL_SSM",
+            "AWS_SESSION_TOKEN",
+        ):
+            mp.delenv(var, raising=False)
+        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        mp.setenv("AWS_DEFAULT_REGION", REGION)
+        mp.setenv("AWS_REGION", REGION)
+        with mock_aws():
+            wiring.reset()
+            ddb = boto3.client("dynamodb", region_name=REGION)
+            ssm = boto3.client("ssm", region_name=REGION)
+            key_arn = boto3.client("kms", region_name=REGION).create_key(Description="webhook CMK")["KeyMetadata"][
+                "Arn"
+            ]
+            yield MotoAccount(ddb, ssm, key_arn)
+            wiring.reset()
+
+
+@pytest.fixture
+def aws(moto_account: MotoAccount, secret: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
+    """A fresh, empty transactions table and the signing secret in SSM, for each test."""
+    monkeypatch.setenv("TABLE_NAME", TABLE)
+    monkeypatch.setenv("WEBHOOK_SECRET_PARAM", PARAM)
+    monkeypatch.delenv("SIGNATURE_TOLERANCE_SECONDS", raising=False)
+    ddb = moto_account.ddb
+    if TABLE in ddb.list_tables()["TableNames"]:
+        ddb.delete_table(TableName=TABLE)
+    _create_table(ddb)
+    env = AwsEnv(ddb, moto_account.ssm, moto_account.kms_key_arn)
+    env.set_secret(secret)
+    wiring.reset(clients=False)
+    yield env
+    wiring.reset(clients=False)
+
+
+@pytest.fixture
+def invoke(context: Any) -> Invoke:
+    def call(event: dict[str, Any]) -> Result:
+        response = handler_module.handler(event, context)
+        assert response["headers"]["content-type"] == "application/json"
+        return Result(response["statusCode"], json.loads(response["body"]), response)
+
+    return call
+
+
+def number(item: dict[str, Any], name: str = "amount") -> Decimal:
+    return Decimal(item[name]["N"])

@@ -1,0 +1,118 @@
+"""Start and stop moto server, the local AWS emulator, as a separate process.
+
+Shared by `make plan`, the Terraform plan tests and the local stack. Terraform and
+boto3 reach it through AWS_ENDPOINT_URL with fake credentials; nothing in the
+Terraform code knows it is talking to an emulator.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REGION = "us-east-1"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def aws_env(endpoint: str, region: str = REGION) -> dict[str, str]:
+    """Environment that points every AWS SDK (and the aws provider) at the emulator."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+
+
+def moto_server_command() -> list[str]:
+    # moto server with atomic DynamoDB requests (see moto_atomic.py).
+    return [sys.executable, str(Path(__file__).with_name("moto_atomic.py"))]
+
+
+class Emulator:
+    """moto server on a free loopback port, in its own process group."""
+
+    def __init__(self, log_path: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def env(self) -> dict[str, str]:
+        return aws_env(self.endpoint)
+
+    def start(self, timeout: float = 30.0) -> Emulator:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [*moto_server_command(), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.close()
+        wait_until_up(self.endpoint + "/moto-api/", timeout, self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process_group(self.process.pid)
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_until_up(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+
+
+def stop_process_group(pid: int, grace: float = 5.0) -> None:
+    """SIGTERM the process group, then SIGKILL whatever is left. Safe if already gone."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 1.0)):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pid, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.05)

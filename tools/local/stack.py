@@ -1,0 +1,723 @@
+#!/usr/bin/env python3
+"""The local stack: `make up`, `make down`, `make demo` (CONTRACT.md section 3).
+
+up    start moto server (the AWS emulator) as its own process on a free loopback
+      port; `terraform apply` the unmodified root module to it from a copy in
+      build/stack (state stays there); put a fresh whsec_ signing secret into the
+      SSM parameter; start the local Function URL (gateway.py) as a separate
+      process serving the zip Terraform built; write build/local.env and
+      build/state.json. Running it again on a running stack re-applies and keeps
+      what is still valid (emulator, secret, gateway if the function is unchanged).
+down  `terraform destroy` against the emulator (proof that everything is
+      destroyable), then stop every process `up` started and remove
+      build/local.env. Safe to run when nothing is up.
+demo  up, send sample webhooks with the signing sender, print the answers and
+      the stored transactions, then down.
+
+Environment: TERRAFORM (CLI, default terraform; tofu works), ENV_SUFFIX (default
+dev), TF_CLI_CONFIG_FILE (passed through), LOCAL_STACK_BUILD_DIR (default
+<repo>/build; tests use their own so they never touch a developer's stack).
+Nothing here reaches real AWS: every AWS_* variable of the caller is dropped and
+replaced by the emulator's endpoint and fake credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(HERE))
+
+import emulator as emulator_tools  # noqa: E402  (tools/emulator.py, shared with `make plan`)
+import tfwork  # noqa: E402  (tools/tfwork.py: what a copy of the root module consists of)
+
+REGION = emulator_tools.REGION
+GATEWAY_SCRIPT = HERE / "gateway.py"
+OVERRIDE_FILE = "zz_local_emulator_override.tf"
+ENV_KEYS = (
+    "FUNCTION_URL",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "TABLE_NAME",
+    "WEBHOOK_SECRET",
+    "EMULATOR_PID",
+    "GATEWAY_PID",
+)
+
+# Settings the aws provider needs only because it talks to moto, applied through
+# an override file in the build/stack copy (never in the repository). Empty while
+# the provider needs none; see README.md.
+EMULATOR_PROVIDER_OVERRIDE = ""
+
+
+class StackError(Exception):
+    """A step failed; the message says which and where its log is."""
+
+
+# --------------------------------------------------------------------------- layout
+
+
+class Layout:
+    def __init__(self, build: Path) -> None:
+        self.build = build
+        self.stack_dir = build / "stack"
+        self.logs = build / "logs"
+        self.run = build / "run"
+        self.record = self.run / "stack.json"
+        self.gateway_ready = self.run / "gateway.json"
+        self.code_dir = build / "gateway" / "code"
+        self.local_env = build / "local.env"
+        self.state_json = build / "state.json"
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(ROOT))
+        except ValueError:
+            return str(path)
+
+
+def layout_from_env() -> Layout:
+    return Layout(Path(os.environ.get("LOCAL_STACK_BUILD_DIR") or ROOT / "build").resolve())
+
+
+def say(message: str = "") -> None:
+    """Progress for the person running make; never lets a closed stdout stop a cleanup."""
+    with contextlib.suppress(OSError):  # BrokenPipeError included
+        print(message, flush=True)
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reap it if it is our own exited child
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def process_is_ours(pid: int, marker: str) -> bool:
+    """Only touch a recorded pid if it is still the process we started (pids get reused)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        return marker in cmdline and os.getpgid(pid) == pid
+    except (OSError, ProcessLookupError):
+        return False
+
+
+def stop_process(pid: int | None, marker: str, name: str) -> None:
+    """SIGTERM the process group `up` started, wait, then SIGKILL what is left."""
+    if not pid or not pid_alive(pid):
+        return
+    if not process_is_ours(pid, marker):
+        say(f"  {name}: pid {pid} is no longer the process `up` started; leaving it alone")
+        return
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and pid_alive(pid):
+            time.sleep(0.05)
+        if not pid_alive(pid):
+            break
+    # Whatever else is left in the group (e.g. a gateway worker stuck in a handler).
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    say(f"  stopped {name} (pid {pid})")
+
+
+def detached(cmd: list[str], log_path: Path, env: dict[str, str]) -> subprocess.Popen:
+    """Start cmd in its own session (own process group), output to log_path."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
+def emulator_env(endpoint: str) -> dict[str, str]:
+    """The caller's environment without any AWS_* setting, pointed at the emulator."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(emulator_tools.aws_env(endpoint))
+    env.pop("AWS_PROFILE", None)  # an empty AWS_PROFILE makes boto3 look for a profile named ""
+    return env
+
+
+def start_emulator(layout: Layout, attempts: int = 3) -> tuple[int, int]:
+    """moto server on a free 127.0.0.1 port, in its own process group: (pid, port)."""
+    last_error: Exception | None = None
+    for _ in range(attempts):
+        port = emulator_tools.free_port()
+        endpoint = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        process = detached(
+            [*emulator_tools.moto_server_command(), "-H", "127.0.0.1", "-p", str(port)],
+            layout.logs / "emulator.log",
+            env,
+        )
+        try:
+            emulator_tools.wait_until_up(endpoint + "/moto-api/", 30.0, process)
+            return process.pid, port
+        except (RuntimeError, TimeoutError) as exc:  # e.g. the port was taken in between
+            last_error = exc
+            emulator_tools.stop_process_group(process.pid)
+            process.wait(timeout=10)
+    raise StackError(f"the emulator did not start: {last_error}; see {layout.rel(layout.logs / 'emulator.log')}")
+
+
+def emulator_answers(port: int | None) -> bool:
+    if not port:
+        return False
+    try:
+        emulator_tools.wait_until_up(f"http://127.0.0.1:{port}/moto-api/", 2.0)
+        return True
+    except (TimeoutError, RuntimeError, OSError):
+        return False
+
+
+# --------------------------------------------------------------------------- records
+
+
+def read_record(layout: Layout) -> dict:
+    try:
+        return json.loads(layout.record.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def write_record(layout: Layout, record: dict) -> None:
+    layout.run.mkdir(parents=True, exist_ok=True)
+    tmp = layout.record.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2) + "\n")
+    tmp.replace(layout.record)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values = {}
+    try:
+        for line in path.read_text().splitlines():
+            key, sep, value = line.partition("=")
+            if sep and not key.startswith("#"):
+                values[key.strip()] = value.strip()
+    except OSError:
+        pass
+    return values
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> None:
+    for key, value in values.items():
+        if not re.fullmatch(r"[A-Za-z0-9_+/=:.,@-]*", value):
+            raise StackError(f"refusing to write {key}={value!r}: unexpected characters for a KEY=VALUE file")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    tmp.chmod(0o600)  # it holds the signing secret
+    tmp.replace(path)
+
+
+# --------------------------------------------------------------------------- terraform
+
+
+class Terraform:
+    """The CLI ($TERRAFORM) run in build/stack against the emulator."""
+
+    # Progress lines worth showing on the console; everything goes to the log.
+    _PROGRESS = re.compile(
+        r"(: (Creating|Creation complete|Destroying|Destruction complete|Modifying|Modifications complete)"
+        r"|Apply complete|Destroy complete|No changes|Error|Warning|Terraform has been successfully initialized"
+        r"|OpenTofu has been successfully initialized)"
+    )
+
+    def __init__(self, layout: Layout, endpoint: str, verbose: bool = False) -> None:
+        self.layout = layout
+        self.binary = tfwork.terraform_binary()
+        self.env = emulator_env(endpoint)
+        self.env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
+        self.verbose = verbose
+        self.log_path = layout.logs / "terraform.log"
+
+    def run(self, *args: str) -> None:
+        cmd = [self.binary, *args]
+        self.layout.logs.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("a") as log:
+            log.write(f"\n$ {' '.join(cmd)}    # in {self.layout.stack_dir}\n")
+            log.flush()
+            try:
+                process = subprocess.Popen(
+                    cmd,
+                    cwd=self.layout.stack_dir,
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            except FileNotFoundError:
+                raise StackError(f"'{self.binary}' not found: install Terraform/OpenTofu or set TERRAFORM") from None
+            tail: list[str] = []
+            for line in process.stdout:
+                log.write(line)
+                tail = [*tail[-39:], line.rstrip()]
+                if self.verbose or self._PROGRESS.search(line):
+                    say("    " + line.rstrip())
+            code = process.wait()
+        if code != 0:
+            say("    ... last lines of the log:")
+            for line in tail:
+                say("    | " + line)
+            raise StackError(
+                f"{self.binary} {args[0]} failed (exit {code}); full output in {self.layout.rel(self.log_path)}"
+            )
+
+    def capture(self, *args: str) -> str:
+        result = subprocess.run(
+            [self.binary, *args],
+            cwd=self.layout.stack_dir,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
+        with self.log_path.open("a") as log:
+            log.write(f"\n$ {self.binary} {' '.join(args)}  (stdout captured)\n{result.stderr}")
+        if result.returncode != 0:
+            raise StackError(f"{self.binary} {' '.join(args)} failed: {result.stderr.strip()[-2000:]}")
+        return result.stdout
+
+    def state_resources(self) -> list[str]:
+        """Managed resources in the state (data sources left out)."""
+        if not (self.layout.stack_dir / "terraform.tfstate").exists():
+            return []
+        lines = [line.strip() for line in self.capture("state", "list").splitlines()]
+        return [line for line in lines if line and not re.search(r"(^|\.)data\.", line)]
+
+
+def prepare_stack_dir(layout: Layout) -> None:
+    """A fresh copy of the root module in build/stack; .terraform and state are kept."""
+    keep = {".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup"}
+    layout.stack_dir.mkdir(parents=True, exist_ok=True)
+    for child in layout.stack_dir.iterdir():
+        if child.name in keep:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    tfwork.copy_root_module(layout.stack_dir)
+    if EMULATOR_PROVIDER_OVERRIDE:
+        (layout.stack_dir / OVERRIDE_FILE).write_text(EMULATOR_PROVIDER_OVERRIDE)
+
+
+def forget_state(layout: Layout) -> None:
+    """The emulator keeps everything in memory: once it is gone, so is what the state describes."""
+    for name in ("terraform.tfstate", "terraform.tfstate.backup"):
+        (layout.stack_dir / name).unlink(missing_ok=True)
+
+
+def walk_resources(module: dict):
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from walk_resources(child)
+
+
+def find_package(state: dict, stack_dir: Path) -> tuple[Path, str]:
+    """The zip Terraform built (the archive_file data source) and its base64 SHA-256."""
+    resources = list(walk_resources(state.get("values", {}).get("root_module", {})))
+    archives = [r for r in resources if r.get("mode") == "data" and r.get("type") == "archive_file"]
+    functions = [r for r in resources if r.get("mode") == "managed" and r.get("type") == "aws_lambda_function"]
+    if len(archives) == 1:
+        values = archives[0]["values"]
+        path, sha = values["output_path"], values["output_base64sha256"]
+    elif len(functions) == 1 and functions[0]["values"].get("filename"):
+        values = functions[0]["values"]
+        path, sha = values["filename"], values.get("source_code_hash", "")
+    else:
+        raise StackError("cannot tell which zip Terraform deployed: expected one archive_file data source in the state")
+    package = (stack_dir / path).resolve()
+    if not package.is_file():
+        raise StackError(f"the deployment package {package} named in the state does not exist")
+    return package, sha
+
+
+# --------------------------------------------------------------------------- gateway
+
+
+def start_gateway(
+    layout: Layout, endpoint: str, function_name: str, package: Path, port: int = 0, extra_args: tuple[str, ...] = ()
+) -> tuple[int, dict]:
+    """Start gateway.py detached and wait until it serves: (pid, ready info)."""
+    for attempt_port in [port, 0] if port else [0]:
+        layout.gateway_ready.unlink(missing_ok=True)
+        process = detached(
+            [
+                sys.executable,
+                str(GATEWAY_SCRIPT),
+                "--function-name",
+                function_name,
+                "--zip",
+                str(package),
+                "--endpoint-url",
+                endpoint,
+                "--region",
+                REGION,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(attempt_port),
+                "--code-dir",
+                str(layout.code_dir),
+                "--function-log",
+                str(layout.logs / "function.log"),
+                "--ready-file",
+                str(layout.gateway_ready),
+                *extra_args,
+            ],
+            layout.logs / "gateway.log",
+            emulator_env(endpoint),
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            try:
+                info = json.loads(layout.gateway_ready.read_text())
+                if info.get("pid") == process.pid:
+                    return process.pid, info
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        else:
+            emulator_tools.stop_process_group(process.pid)
+            raise StackError(
+                f"the local Function URL did not start in time; see {layout.rel(layout.logs / 'gateway.log')}"
+            )
+    raise StackError(f"the local Function URL exited at start; see {layout.rel(layout.logs / 'gateway.log')}")
+
+
+def function_fingerprint(endpoint: str, function_name: str) -> str:
+    import boto3
+    from gateway import read_function_spec
+
+    client = boto3.client("lambda", **boto3_kwargs(endpoint))
+    return read_function_spec(client, function_name).fingerprint()
+
+
+def boto3_kwargs(endpoint: str) -> dict[str, str]:
+    return {
+        "endpoint_url": endpoint,
+        "region_name": REGION,
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+        "aws_session_token": "testing",
+    }
+
+
+# --------------------------------------------------------------------------- up
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: whsec_ + base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def put_secret(endpoint: str, parameter: str, kms_key_arn: str, keep: str | None) -> str:
+    """Store a fresh secret in the SSM parameter (or keep `keep` if it is still the stored one)."""
+    import boto3
+
+    ssm = boto3.client("ssm", **boto3_kwargs(endpoint))
+    if keep:
+        try:
+            current = ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+            if current == keep:
+                return keep
+        except ssm.exceptions.ParameterNotFound:
+            pass
+    value = new_secret()
+    ssm.put_parameter(Name=parameter, Value=value, Type="SecureString", KeyId=kms_key_arn, Overwrite=True)
+    stored = ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]
+    if stored["Value"] != value or stored["Type"] != "SecureString":
+        raise StackError(f"the secret did not round-trip through SSM parameter {parameter}")
+    return value
+
+
+def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
+    """Bring the stack up (or reconcile a running one). Returns the local.env values."""
+    for directory in (layout.build, layout.logs, layout.run):
+        directory.mkdir(parents=True, exist_ok=True)
+    record = read_record(layout)
+    running = bool(record) and pid_alive(record.get("emulator_pid")) and emulator_answers(record.get("emulator_port"))
+    started: list[tuple[int, str, str]] = []  # processes this call started, stopped again if it fails
+
+    if running:
+        say(f"The stack is already up (emulator pid {record['emulator_pid']}); re-applying to converge.")
+        port = record["emulator_port"]
+    else:
+        if record:
+            say("Cleaning up what a previous `up` left behind (its emulator is gone).")
+            stop_process(record.get("gateway_pid"), "gateway.py", "local Function URL")
+            stop_process(record.get("emulator_pid"), "moto", "emulator")
+        forget_state(layout)
+        layout.local_env.unlink(missing_ok=True)
+        say("[1/5] Starting the AWS emulator (moto server) on a free 127.0.0.1 port")
+        emulator_pid, port = start_emulator(layout)
+        started.append((emulator_pid, "moto", "emulator"))
+        record = {
+            "emulator_pid": emulator_pid,
+            "emulator_port": port,
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        write_record(layout, record)
+        say(f"      emulator pid {emulator_pid} at http://127.0.0.1:{port}")
+    endpoint = f"http://127.0.0.1:{port}"
+
+    try:
+        record["environment_suffix"] = suffix
+        record["terraform"] = tfwork.terraform_binary()
+        write_record(layout, record)
+        terraform = Terraform(layout, endpoint, verbose)
+        say(f"[2/5] terraform apply of the root module (environment_suffix={suffix}) in {layout.rel(layout.stack_dir)}")
+        prepare_stack_dir(layout)
+        terraform.run("init", "-input=false", "-no-color")
+        terraform.run("apply", "-auto-approve", "-input=false", "-no-color", f"-var=environment_suffix={suffix}")
+        state_text = terraform.capture("show", "-json")
+        layout.state_json.write_text(state_text)
+        outputs = {k: v["value"] for k, v in json.loads(terraform.capture("output", "-json")).items()}
+        package, package_sha = find_package(json.loads(state_text), layout.stack_dir)
+
+        say(f"[3/5] Signing secret in SSM {outputs['webhook_secret_parameter_name']} (SecureString, the stack's key)")
+        previous = read_env_file(layout.local_env).get("WEBHOOK_SECRET") if running else None
+        secret = put_secret(endpoint, outputs["webhook_secret_parameter_name"], outputs["kms_key_arn"], previous)
+        say("      kept the secret already in use" if secret == previous else "      stored a fresh whsec_ secret")
+
+        say(f"[4/5] Starting the local Function URL for {outputs['function_name']} from {layout.rel(package)}")
+        gateway_pid = record.get("gateway_pid")
+        info = None
+        if running and pid_alive(gateway_pid) and process_is_ours(gateway_pid, "gateway.py"):
+            try:
+                current = json.loads(layout.gateway_ready.read_text())
+            except (OSError, ValueError):
+                current = {}
+            if current.get("fingerprint") == function_fingerprint(endpoint, outputs["function_name"]):
+                info = current
+                say("      (function unchanged: the running one stays, warm)")
+            else:
+                stop_process(gateway_pid, "gateway.py", "local Function URL (function changed)")
+        if info is None:
+            gateway_pid, info = start_gateway(
+                layout, endpoint, outputs["function_name"], package, int(record.get("gateway_port") or 0)
+            )
+            started.append((gateway_pid, "gateway.py", "local Function URL"))
+        record.update(
+            {
+                "gateway_pid": gateway_pid,
+                "gateway_port": info["port"],
+                "function_name": outputs["function_name"],
+                "package": str(package),
+                "package_sha256": package_sha,
+            }
+        )
+        write_record(layout, record)
+
+        say(f"[5/5] Writing {layout.rel(layout.local_env)} and {layout.rel(layout.state_json)}")
+        values = {
+            "FUNCTION_URL": info["url"],
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_REGION": REGION,
+            "TABLE_NAME": outputs["table_name"],
+            "WEBHOOK_SECRET": secret,
+            "EMULATOR_PID": str(record["emulator_pid"]),
+            "GATEWAY_PID": str(gateway_pid),
+            # Convenience for `set -a; . build/local.env` followed by aws/boto3 commands:
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "FUNCTION_NAME": outputs["function_name"],
+            "WEBHOOK_SECRET_PARAM": outputs["webhook_secret_parameter_name"],
+            "ENV_SUFFIX": suffix,
+        }
+        write_env_file(layout.local_env, values)
+    except BaseException:
+        if started:
+            say("`up` failed: stopping the processes it started (logs stay in " + layout.rel(layout.logs) + ")")
+            for pid, marker, name in reversed(started):
+                stop_process(pid, marker, name)
+            if any(marker == "moto" for _, marker, _ in started):
+                layout.record.unlink(missing_ok=True)
+                forget_state(layout)
+            else:
+                record.pop("gateway_pid", None)
+                write_record(layout, record)
+        raise
+
+    say("")
+    say(f"The stack is up (environment {suffix}):")
+    say(
+        f"  Function URL   {info['url']}  -> {outputs['function_name']}"
+        f" (max {info['max_workers']} concurrent, timeout {info['timeout_seconds']}s)"
+    )
+    say(f"  AWS emulator   {endpoint}  (moto, pid {record['emulator_pid']})")
+    say(f"  Table          {outputs['table_name']}")
+    say(f"  Secret         in SSM {outputs['webhook_secret_parameter_name']}")
+    say(f"                 and as WEBHOOK_SECRET in {layout.rel(layout.local_env)}")
+    say(f"  Logs           {layout.rel(layout.logs)}/ (function.log is the function's CloudWatch stand-in)")
+    say("  Try            python tools/send_webhook.py --amount 19.99 --currency EUR --status succeeded")
+    say("  Stop           make down")
+    return values
+
+
+# --------------------------------------------------------------------------- down
+
+
+def emulator_leftovers(endpoint: str) -> list[str]:
+    """What the emulator still holds after a destroy (a stack of its own: anything counts)."""
+    import boto3
+
+    def client(service: str):
+        return boto3.client(service, **boto3_kwargs(endpoint))
+
+    found = [f"function {f['FunctionName']}" for f in client("lambda").list_functions()["Functions"]]
+    found += [f"table {t}" for t in client("dynamodb").list_tables()["TableNames"]]
+    found += [f"parameter {p['Name']}" for p in client("ssm").describe_parameters()["Parameters"]]
+    found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups()["logGroups"]]
+    found += [f"role {r['RoleName']}" for r in client("iam").list_roles()["Roles"]]
+    kms = client("kms")
+    # moto creates the AWS-managed keys (alias/aws/dynamodb, ...) lazily and reports them
+    # as customer keys; on AWS they belong to the account, not to the stack.
+    aws_managed = {
+        alias.get("TargetKeyId")
+        for alias in kms.list_aliases()["Aliases"]
+        if alias["AliasName"].startswith("alias/aws/")
+    }
+    for key in kms.list_keys()["Keys"]:
+        if key["KeyId"] in aws_managed:
+            continue
+        metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if metadata.get("KeyManager") == "CUSTOMER" and metadata["KeyState"] != "PendingDeletion":
+            found.append(f"KMS key {key['KeyId']} ({metadata['KeyState']})")
+    return found
+
+
+def down(layout: Layout, verbose: bool = False) -> bool:
+    """Destroy, stop, clean. True when the destroy succeeded (or there was nothing to destroy)."""
+    record = read_record(layout)
+    env_values = read_env_file(layout.local_env)
+    if not record and not env_values:
+        say("Nothing is up (no build/run/stack.json or build/local.env): nothing to do.")
+        return True
+    emulator_pid = record.get("emulator_pid") or int(env_values.get("EMULATOR_PID") or 0)
+    gateway_pid = record.get("gateway_pid") or int(env_values.get("GATEWAY_PID") or 0)
+    port = record.get("emulator_port")
+    if not port:
+        match = re.search(r":(\d+)$", env_values.get("AWS_ENDPOINT_URL", ""))
+        port = int(match.group(1)) if match else None
+    destroyed = True
+    try:
+        emulator_up = pid_alive(emulator_pid) and emulator_answers(port)
+        if emulator_up and (layout.stack_dir / "terraform.tfstate").exists():
+            terraform = Terraform(layout, f"http://127.0.0.1:{port}", verbose)
+            before = terraform.state_resources()
+            suffix = record.get("environment_suffix") or os.environ.get("ENV_SUFFIX") or "dev"
+            say(f"[1/2] terraform destroy against the emulator ({len(before)} resources in the state)")
+            try:
+                terraform.run(
+                    "destroy", "-auto-approve", "-input=false", "-no-color", f"-var=environment_suffix={suffix}"
+                )
+                left = terraform.state_resources()
+                if left:
+                    destroyed = False
+                    say(f"      NOT destroyed: {', '.join(left)}")
+                else:
+                    say(f"      every resource was destroyed ({len(before)} -> 0 in the state)")
+                    leftovers = emulator_leftovers(f"http://127.0.0.1:{port}")
+                    if leftovers:
+                        destroyed = False
+                        say(f"      but the emulator still holds: {', '.join(leftovers)}")
+                    else:
+                        say("      and the emulator holds no function, table, parameter, log group or role;")
+                        say("      the KMS key is pending deletion (its 7-30 day waiting period, as on AWS)")
+            except StackError as exc:
+                destroyed = False
+                say(f"      {exc}")
+        elif emulator_up:
+            say("[1/2] No Terraform state: nothing was applied, so there is nothing to destroy.")
+        else:
+            say("[1/2] The emulator is not running: nothing left to destroy (it keeps everything in memory).")
+    finally:
+        say("[2/2] Stopping the processes `up` started")
+        stop_process(gateway_pid, "gateway.py", "local Function URL")
+        stop_process(emulator_pid, "moto", "emulator")
+        forget_state(layout)
+        for path in (layout.local_env, layout.record, layout.gateway_ready):
+            path.unlink(missing_ok=True)
+        say(f"      removed {layout.rel(layout.local_env)}")
+    return destroyed
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=("up", "down", "demo"))
+    parser.add_argument("--environment-suffix", default=os.environ.get("ENV_SUFFIX") or "dev")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show Terraform's whole output (it is always in build/logs/terraform.log)",
+    )
+    args = parser.parse_args(argv)
+    layout = layout_from_env()
+
+    try:
+        if args.command == "up":
+            up(layout, args.environment_suffix, args.verbose)
+            return 0
+        if args.command == "down":
+            return 0 if down(layout, args.verbose) else 1
+        import demo
+
+        return demo.run(layout, args.environment_suffix, args.verbose)
+    except StackError as exc:
+        say(f"\nerror: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        say("\ninterrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+variable "environment_suffix" {
+  description = "Suffix that makes every named resource unique per environment, e.g. `dev`, `prod`, `pr-142`. 1-20 characters: lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$", var.environment_suffix))
+    error_message = "environment_suffix must be 1-20 characters of lower-case letters, digits and hyphens, start with a letter and not end with a hyphen (it becomes part of every resource name)."
+  }
+}
+
+variable "aws_region" {
+  description = "AWS region to deploy into."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be an AWS region name such as us-east-1."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name; the environment suffix is appended."
+  type        = string
+  default     = "payment-webhook"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions of the function: both its floor and its ceiling. The account must keep at least 100 unreserved."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency
+    error_message = "reserved_concurrency must be a whole number of at least 1."
+  }
+}
+
+variable "lambda_timeout_seconds" {
+  description = "Function timeout in seconds. Payment providers time out after 10-30 s, so the function must answer well within that."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.lambda_timeout_seconds >= 3 && var.lambda_timeout_seconds <= 30
+    error_message = "lambda_timeout_seconds must be between 3 and 30."
+  }
+}
+
+variable "lambda_memory_mb" {
+  description = "Memory of the function in MB (CPU scales with it)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240
+    error_message = "lambda_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "lambda_runtime" {
+  description = "Python runtime of the function (3.12 or newer)."
+  type        = string
+  default     = "python3.13"
+
+  validation {
+    condition     = contains(["python3.12", "python3.13", "python3.14"], var.lambda_runtime)
+    error_message = "lambda_runtime must be python3.12, python3.13 or python3.14."
+  }
+}
+
+variable "signature_tolerance_seconds" {
+  description = "How far a webhook-timestamp may lie in the past or the future before the request is rejected as a replay."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.signature_tolerance_seconds >= 30 && var.signature_tolerance_seconds <= 3600
+    error_message = "signature_tolerance_seconds must be between 30 and 3600."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's CloudWatch log group, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+variable "kms_deletion_window_days" {
+  description = "Waiting period before the customer-managed KMS key is deleted after `terraform destroy`."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30
+    error_message = "kms_deletion_window_days must be between 7 and 30."
+  }
+}
+
+variable "table_deletion_protection" {
+  description = "Turn on DynamoDB deletion protection. Off by default so every environment can be destroyed; turn it on for production."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
