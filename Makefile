@@ -10,6 +10,7 @@ ENV_SUFFIX ?= dev
 export TERRAFORM ENV_SUFFIX
 
 TOOLCHAIN := tools/toolchain.sh
+GO_TOOLS  := tools/go-tools.sh
 CACHE     ?= $(or $(WEBHOOK_CACHE),$(HOME)/.cache/webhook-stack)
 # A terraform shim lands here when the PATH has none (see tools/toolchain.sh).
 export PATH := $(PATH):$(CACHE)/bin
@@ -22,16 +23,29 @@ PYTEST    := $(PYTHON) -m pytest
 CLI_CONFIG = $(shell $(TOOLCHAIN) cli-config-path)
 TF_ENV     = $(if $(CLI_CONFIG),TF_CLI_CONFIG_FILE=$(CLI_CONFIG),)
 
-.PHONY: help tools test test-unit test-functional test-terraform test-e2e plan up down demo bench lint docs fuzz clean
+.PHONY: help tools tofu lint-tools test test-unit test-functional test-terraform test-e2e plan up down demo bench lint docs fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 tools: ## prepare the toolchain: virtualenv, Terraform CLI check, provider mirror when offline
-	@$(TOOLCHAIN) all
+	@$(if $(filter tofu,$(notdir $(TERRAFORM))),$(GO_TOOLS) tofu &&) $(TOOLCHAIN) all
 
-test: tools ## everything: unit, functional, Terraform plan and end-to-end tests
+tofu: ## build the OpenTofu CLI into the cache (TERRAFORM=tofu, second plan-test pass of `make test`)
+	@$(GO_TOOLS) tofu
+
+lint-tools: ## build tflint, actionlint and terraform-docs into the cache
+	@$(GO_TOOLS) lint
+
+# `make test` and `make test-terraform` plan once more under OpenTofu (the plan and
+# validation tests only, to keep the added time small); nothing to add when the
+# suite itself already ran under tofu.
+TOFU_TESTS := tests/terraform/test_root_plan.py tests/terraform/test_validation.py
+TOFU_PASS   = $(if $(filter tofu,$(notdir $(TERRAFORM))),@true,$(TF_ENV) TERRAFORM=tofu $(PYTEST) $(TOFU_TESTS))
+
+test: tools tofu ## everything: unit, functional, Terraform plan (Terraform and OpenTofu) and end-to-end tests
 	$(TF_ENV) $(PYTEST) tests
+	$(TOFU_PASS)
 
 test-unit: tools ## unit tests of the Lambda modules (no network)
 	$(PYTEST) tests/unit
@@ -39,8 +53,9 @@ test-unit: tools ## unit tests of the Lambda modules (no network)
 test-functional: tools ## the handler against moto
 	$(PYTEST) tests/functional
 
-test-terraform: tools ## plan tests with tftest against the emulator
+test-terraform: tools tofu ## plan tests with tftest against the emulator (Terraform, then OpenTofu)
 	$(TF_ENV) $(PYTEST) tests/terraform
+	$(TOFU_PASS)
 
 test-e2e: tools ## the local stack over HTTP
 	$(TF_ENV) $(PYTEST) tests/e2e
@@ -60,8 +75,11 @@ demo: tools ## up, send signed sample webhooks, show the stored transactions, do
 bench: tools ## benchmark into build/bench.json
 	$(TF_ENV) $(PYTHON) bench/run.py
 
-lint: tools ## every static check: terraform fmt/validate, ruff, mypy --strict
+lint: tools lint-tools ## every static check: fmt/validate, tflint, checkov, docs, ruff, mypy --strict, actionlint
 	$(TF_ENV) PYTHON=$(PYTHON) tools/lint.sh
+
+docs: tools lint-tools ## regenerate the terraform-docs tables in README.md and modules/*/README.md
+	PYTHON=$(PYTHON) tools/lint.sh docs
 
 clean: ## remove build outputs (not the toolchain cache)
 	rm -rf build .pytest_cache .hypothesis

@@ -26,7 +26,7 @@ module "kms" {
   source = "./modules/kms"
 
   alias_name              = "alias/${local.name}"
-  description             = "Encrypts the ${local.name} payment webhook table, logs, function environment and signing secret."
+  description             = "Encrypts the ${local.name} payment webhook table, logs, function environment, signing secret and quarantine queue."
   deletion_window_in_days = var.kms_deletion_window_days
   log_group_names         = [local.log_group_name]
 }
@@ -39,6 +39,15 @@ module "dynamodb" {
   deletion_protection_enabled = var.table_deletion_protection
 }
 
+# Authentic events whose payload is refused (400) are kept here for replay.
+module "quarantine" {
+  source = "./modules/quarantine"
+
+  name                      = "${local.name}-quarantine"
+  kms_key_arn               = module.kms.key_arn
+  message_retention_seconds = var.quarantine_retention_days * 86400
+}
+
 module "iam" {
   source = "./modules/iam"
 
@@ -47,6 +56,7 @@ module "iam" {
   log_group_name        = local.log_group_name
   secret_parameter_name = local.secret_parameter
   kms_key_arn           = module.kms.key_arn
+  quarantine_queue_arn  = module.quarantine.queue_arn
 }
 
 module "lambda" {
@@ -66,4 +76,14 @@ module "lambda" {
   table_name                  = module.dynamodb.table_name
   secret_parameter_name       = local.secret_parameter
   signature_tolerance_seconds = var.signature_tolerance_seconds
+  quarantine_queue_url        = module.quarantine.queue_url
+}
+
+module "alarms" {
+  source = "./modules/alarms"
+
+  name_prefix           = local.name
+  function_name         = module.lambda.function_name
+  quarantine_queue_name = module.quarantine.queue_name
+  alarm_sns_topic_arn   = var.alarm_sns_topic_arn
 }

@@ -42,3 +42,18 @@ output "webhook_secret_parameter_name" {
   description = "SSM Parameter Store SecureString that holds the signing secret(s), whitespace-separated. Set it after the first apply: aws ssm put-parameter --overwrite --type SecureString --name <this> --value whsec_..."
   value       = module.lambda.secret_parameter_name
 }
+
+output "quarantine_queue_url" {
+  description = "SQS queue (CMK-encrypted, 14-day retention) holding authentic events whose payload was refused; drained by tools/replay_quarantine.py."
+  value       = module.quarantine.queue_url
+}
+
+output "quarantine_queue_arn" {
+  description = "ARN of the quarantine queue."
+  value       = module.quarantine.queue_arn
+}
+
+output "alarm_names" {
+  description = "CloudWatch alarms by key: errors, throttles, url-5xx, quarantine-not-empty."
+  value       = module.alarms.alarm_names
+}

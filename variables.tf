@@ -118,3 +118,25 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "quarantine_retention_days" {
+  description = "Days an authentic but refused event stays in the quarantine queue for replay (1-14; SQS keeps messages at most 14 days)."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = var.quarantine_retention_days >= 1 && var.quarantine_retention_days <= 14 && floor(var.quarantine_retention_days) == var.quarantine_retention_days
+    error_message = "quarantine_retention_days must be a whole number between 1 and 14."
+  }
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the CloudWatch alarms notify (alarm and recovery). Default null: the alarms exist but notify nobody."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be null or the ARN of an SNS topic (arn:aws:sns:<region>:<account>:<name>)."
+  }
+}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from emulator import Emulator  # noqa: E402
-from tfwork import ROOT, copy_root_module, run  # noqa: E402
+from emulator import Emulator
+from tfwork import ROOT, copy_root_module, run
 
 
 def main() -> int:

@@ -170,7 +170,8 @@ SHIM
     chmod +x "$CACHE/bin/terraform"
     export PATH="$PATH:$CACHE/bin"
   fi
-  "$cli" version | head -1 >&2
+  # awk reads everything: `| head -1` ends tofu (longer output) with SIGPIPE under pipefail.
+  "$cli" version 2>/dev/null | awk '/^(Terraform|OpenTofu) v/ && !seen++' >&2
 }
 
 case "${1:-all}" in

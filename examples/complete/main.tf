@@ -13,6 +13,8 @@ module "webhook" {
   log_retention_days          = 90
   kms_deletion_window_days    = 14
   table_deletion_protection   = true
+  quarantine_retention_days   = 7
+  alarm_sns_topic_arn         = "arn:aws:sns:eu-west-1:123456789012:payments-oncall"
 
   tags = {
     CostCenter = "payments"

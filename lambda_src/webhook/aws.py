@@ -33,6 +33,8 @@ RETRYABLE_CODES = frozenset(
         "RequestTimeout",
         "RequestTimeoutException",
         "TransactionInProgressException",
+        "RequestThrottled",  # SQS
+        "KmsThrottled",  # SQS: KMS throttled the queue's data-key request
     }
 )
 
@@ -40,7 +42,7 @@ _clients: dict[str, Any] = {}
 
 
 def client(service: str) -> Any:
-    """The cached boto3 client for ``service`` (``"dynamodb"``, ``"ssm"``)."""
+    """The cached boto3 client for ``service`` (``"dynamodb"``, ``"ssm"``, ``"sqs"``)."""
     cached = _clients.get(service)
     if cached is None:
         import boto3

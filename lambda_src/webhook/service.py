@@ -5,6 +5,8 @@
 3. signature on the raw bytes (before any parsing) -> 401
 4. UTF-8 JSON object -> 400
 5. field rules -> 400 naming the field
+   (an authentic event refused at 4. or 5. is first copied to the quarantine
+   queue when one is configured; if that copy fails -> 5xx, so it is retried)
 6. conditional write -> 200 accepted / 200 duplicate
 
 Server-side failures (configuration, secret, storage, anything unexpected)
@@ -25,6 +27,7 @@ from webhook.config import DEFAULT_TOLERANCE_SECONDS, ConfigError
 from webhook.errors import WebhookError
 from webhook.logline import format_record, write_line
 from webhook.parsing import parse_object
+from webhook.quarantine import QuarantinedEvent
 from webhook.request import body_of, headers_of, method_of
 from webhook.responses import error_response, event_response
 from webhook.signature import SignatureError, verify
@@ -40,11 +43,16 @@ class TransactionStore(Protocol):
     def put(self, event: StoredEvent) -> bool: ...
 
 
+class QuarantineSink(Protocol):
+    def put(self, event: QuarantinedEvent) -> None: ...
+
+
 @dataclass(frozen=True)
 class Dependencies:
     secrets: SecretSource
     store: TransactionStore
     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS
+    quarantine: QuarantineSink | None = None  # None: refused events are not kept (QUARANTINE_QUEUE_URL unset)
 
 
 def utc_iso(epoch_seconds: float) -> str:
@@ -54,13 +62,14 @@ def utc_iso(epoch_seconds: float) -> str:
 
 
 class _Outcome:
-    __slots__ = ("detail", "event_id", "name", "transaction_id")
+    __slots__ = ("detail", "event_id", "name", "quarantined", "transaction_id")
 
     def __init__(self) -> None:
         self.name = "accepted"  # accepted | duplicate | rejected (4xx) | error (5xx)
         self.transaction_id: str | None = None
         self.event_id: str | None = None
         self.detail: str | None = None
+        self.quarantined: bool | None = None
 
 
 class WebhookService:
@@ -102,6 +111,7 @@ class WebhookService:
                 "eventId": outcome.event_id,
                 "latencyMs": round((time.perf_counter() - started) * 1000, 3),
                 "detail": outcome.detail,
+                "quarantined": outcome.quarantined,
             }
         )
         with contextlib.suppress(Exception):  # a failing log sink must not change the answer
@@ -124,8 +134,15 @@ class WebhookService:
         except SignatureError as exc:
             raise WebhookError(401, "invalid_signature", str(exc)) from None
         outcome.event_id = event_id
-        parsed = parse_object(raw)
-        transaction = validate(parsed.data, parsed.duplicate_keys)
+        try:
+            parsed = parse_object(raw)
+            transaction = validate(parsed.data, parsed.duplicate_keys)
+        except WebhookError as exc:
+            if deps.quarantine is not None and exc.status == 400:
+                # Authentic but refused: keep a copy before answering 400 (a failure here is a 5xx).
+                deps.quarantine.put(QuarantinedEvent(event_id, utc_iso(now), exc.code, exc.message, headers, raw))
+                outcome.quarantined = True
+            raise
         outcome.transaction_id = transaction.transaction_id
         written = deps.store.put(StoredEvent(transaction, event_id, utc_iso(now), parsed.text))
         outcome.name = "accepted" if written else "duplicate"

@@ -12,6 +12,7 @@ from functools import partial
 
 from webhook.aws import client, reset_clients
 from webhook.config import Settings, load_settings
+from webhook.quarantine import SqsQuarantine
 from webhook.secret_store import DEFAULT_TTL_SECONDS, SsmSecretSource
 from webhook.service import Dependencies
 from webhook.storage import DynamoTransactionStore
@@ -28,6 +29,11 @@ def from_environment() -> Dependencies:
             secrets=SsmSecretSource(partial(client, "ssm"), settings.secret_parameter, ttl_seconds=SECRET_TTL_SECONDS),
             store=DynamoTransactionStore(partial(client, "dynamodb"), settings.table_name),
             tolerance_seconds=settings.tolerance_seconds,
+            quarantine=(
+                SqsQuarantine(partial(client, "sqs"), settings.quarantine_queue_url)
+                if settings.quarantine_queue_url
+                else None
+            ),
         )
         _cache.clear()
         _cache[settings] = deps

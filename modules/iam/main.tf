@@ -60,6 +60,36 @@ data "aws_iam_policy_document" "this" {
     resources = [var.kms_key_arn]
   }
 
+  # Authentic events whose payload was refused are copied to the quarantine
+  # queue: SendMessage only, on that queue only.
+  dynamic "statement" {
+    for_each = var.quarantine_queue_arn == null ? [] : [var.quarantine_queue_arn]
+    content {
+      sid       = "QuarantineRefusedEvents"
+      effect    = "Allow"
+      actions   = ["sqs:SendMessage"]
+      resources = [statement.value]
+    }
+  }
+
+  # SendMessage to a queue encrypted with a customer-managed key needs a data
+  # key from KMS (kms:Decrypt is granted above); only when SQS asks for it.
+  dynamic "statement" {
+    for_each = var.quarantine_queue_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "EncryptQuarantineWithStackKey"
+      effect    = "Allow"
+      actions   = ["kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
   # X-Ray's put actions support no resource-level permissions.
   statement {
     sid       = "SendTraces"

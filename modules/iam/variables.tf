@@ -22,3 +22,9 @@ variable "kms_key_arn" {
   description = "ARN of the KMS key that encrypts the secret and the environment."
   type        = string
 }
+
+variable "quarantine_queue_arn" {
+  description = "ARN of the quarantine queue the function may send refused events to; null = no quarantine statement."
+  type        = string
+  default     = null
+}

@@ -80,9 +80,9 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
-  # Lambda (environment variables), DynamoDB (table SSE) and SSM (the signing
-  # secret) use the key on behalf of principals of this account; IAM policies
-  # still decide which principal may call them.
+  # Lambda (environment variables), DynamoDB (table SSE), SSM (the signing
+  # secret) and SQS (the quarantine queue) use the key on behalf of principals
+  # of this account; IAM policies still decide which principal may call them.
   statement {
     sid       = "AccountServicesUseKey"
     effect    = "Allow"

@@ -44,5 +44,5 @@ variable "log_group_names" {
 variable "services" {
   description = "AWS services (endpoint prefixes) that may use the key on behalf of principals of this account."
   type        = list(string)
-  default     = ["lambda", "dynamodb", "ssm"]
+  default     = ["lambda", "dynamodb", "ssm", "sqs"]
 }

@@ -78,3 +78,10 @@ variable "signature_tolerance_seconds" {
   type        = number
   default     = 300
 }
+
+variable "quarantine_queue_url" {
+  description = "URL of the SQS queue that keeps authentic but refused events (QUARANTINE_QUEUE_URL); empty = no quarantine."
+  type        = string
+  default     = ""
+  nullable    = false
+}

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 
@@ -198,9 +199,7 @@ def test_the_gateways_own_environment_does_not_leak_into_the_function(gateway, m
 
 
 def test_workers_reach_the_emulator_through_aws_endpoint_url(main_gateway, moto_endpoint):
-    from conftest import aws_client
-
-    aws_client("dynamodb", moto_endpoint).create_table(
+    stack_aws_client("dynamodb", moto_endpoint).create_table(
         TableName="gw-e2e-probe",
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
@@ -379,3 +378,9 @@ def test_request_bodies_over_6_mb_answer_413(main_gateway):
     )
     assert response.status_code == 413
     assert echo(main_gateway)["event"]  # the server is still fine
+
+
+def stack_aws_client(service: str, endpoint: str):
+    import stack
+
+    return boto3.client(service, **stack.boto3_kwargs(endpoint))

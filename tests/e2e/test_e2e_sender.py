@@ -18,6 +18,7 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import boto3
 import pytest
 import send_webhook
 
@@ -278,10 +279,8 @@ def test_exit_status_for_errors_and_unreachable_servers(receiver):
 
 
 def test_secret_param_reads_the_ssm_securestring(receiver, moto_endpoint):
-    from conftest import aws_client
-
     other = "whsec_" + base64.b64encode(b"another-rotated-secret-32-bytes").decode()
-    aws_client("ssm", moto_endpoint).put_parameter(
+    stack_aws_client("ssm", moto_endpoint).put_parameter(
         Name="/e2e/sender/secrets", Value=f"{SECRET} {other}", Type="SecureString", Overwrite=True
     )
     result = run_cli(
@@ -300,3 +299,9 @@ def test_secret_param_reads_the_ssm_securestring(receiver, moto_endpoint):
     signatures = receiver.requests[0]["headers"]["webhook-signature"].split()
     assert len(signatures) == 2  # one per secret in the parameter (rotation)
     assert SECRET.encode() not in result.stdout + result.stderr
+
+
+def stack_aws_client(service: str, endpoint: str):
+    import stack
+
+    return boto3.client(service, **stack.boto3_kwargs(endpoint))

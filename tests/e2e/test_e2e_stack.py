@@ -14,6 +14,7 @@ Needs Terraform (or OpenTofu via TERRAFORM=tofu) with the providers available;
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -24,10 +25,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import boto3
 import pytest
 import send_webhook
 import stack
-from conftest import aws_client
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "tools" / "local" / "stack.py"
@@ -37,6 +38,10 @@ pytestmark = [
     pytest.mark.timeout(900),
     pytest.mark.skipif(os.environ.get("E2E_SKIP_STACK") == "1", reason="E2E_SKIP_STACK=1"),
 ]
+
+
+def aws_client(service: str, endpoint: str):
+    return boto3.client(service, **stack.boto3_kwargs(endpoint))
 
 
 def run_stack(build: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -247,6 +252,34 @@ def test_rejected_requests_store_nothing(local_stack: Stack, case, kwargs, expec
     assert error["code"] and error["message"]
     assert local_stack.env["TABLE_NAME"] not in result.body
     assert local_stack.items(transaction_id) == []
+
+
+def test_authentic_but_refused_events_are_quarantined(local_stack: Stack):
+    outputs = json.loads((local_stack.build / "state.json").read_text())["values"]["outputs"]
+    if "quarantine_queue_url" not in outputs:
+        pytest.skip("this stack has no quarantine queue")
+    queue_url = outputs["quarantine_queue_url"]["value"]
+    body = b'{"transactionId": "tx-e2e-quarantine", "amount": "12,50", "currency": "EUR"}'
+    refused = local_stack.send("msg_e2e_quarantine", body=body)
+    forged = local_stack.send("msg_e2e_forged", secret="whsec_" + "B" * 43 + "=", body=body)
+    assert (refused.status, forged.status) == (400, 401)
+
+    sqs = aws_client("sqs", local_stack.env["AWS_ENDPOINT_URL"])
+    seen: dict[str, dict] = {}
+    for _ in range(10):
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=30
+        ).get("Messages", [])
+        for message in messages:
+            copy = json.loads(message["Body"])
+            seen[copy["eventId"]] = copy
+        if "msg_e2e_quarantine" in seen:
+            break
+    copy = seen["msg_e2e_quarantine"]
+    assert base64.b64decode(copy["body"]) == body  # byte for byte, so the signature still verifies
+    assert copy["headers"]["webhook-id"] == "msg_e2e_quarantine"
+    assert "msg_e2e_forged" not in seen  # not authentic: not kept
+    assert local_stack.items("tx-e2e-quarantine") == []
 
 
 def test_other_methods_are_refused(local_stack: Stack):

@@ -88,7 +88,9 @@ def assert_subset(expected: Any, actual: Any, path: str = "") -> None:
             assert key in actual, f"{path}.{key}: missing"
             assert_subset(value, actual[key], f"{path}.{key}")
     elif isinstance(expected, list) and expected and isinstance(expected[0], dict):
-        assert isinstance(actual, list) and len(actual) == len(expected), f"{path}: expected {len(expected)} blocks, got {actual!r}"
+        assert isinstance(actual, list) and len(actual) == len(expected), (
+            f"{path}: expected {len(expected)} blocks, got {actual!r}"
+        )
         for index, (exp, act) in enumerate(zip(expected, actual, strict=True)):
             assert_subset(exp, act, f"{path}[{index}]")
     else:

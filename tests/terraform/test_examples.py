@@ -33,3 +33,7 @@ def test_complete_example_sets_every_input(planner: Planner) -> None:
     assert table["deletion_protection_enabled"] is True
     policy = kms["policy"]
     assert "logs.eu-west-1.amazonaws.com" in policy
+    queue = webhook.child_modules["module.quarantine"].resources["aws_sqs_queue.this"]["values"]
+    assert queue["message_retention_seconds"] == 7 * 86400
+    for alarm in webhook.child_modules["module.alarms"].resources.values():
+        assert alarm["values"]["alarm_actions"] == ["arn:aws:sns:eu-west-1:123456789012:payments-oncall"]

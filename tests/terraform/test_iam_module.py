@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 import pytest
-
 from conftest import Planner
 
 ACCOUNT = "123456789012"  # moto's default account
 TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/payment-webhook-t1-transactions"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
+QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:payment-webhook-t1-quarantine"
 
 EXPECTED_STATEMENTS = {
     "WriteOwnLogs": (
@@ -20,8 +20,13 @@ EXPECTED_STATEMENTS = {
         [f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/payment-webhook-t1:log-stream:*"],
     ),
     "StoreWebhookEvents": (["dynamodb:PutItem"], [TABLE]),
-    "ReadSigningSecret": (["ssm:GetParameter"], [f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/payment-webhook/t1/webhook-signing-secrets"]),
+    "ReadSigningSecret": (
+        ["ssm:GetParameter"],
+        [f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/payment-webhook/t1/webhook-signing-secrets"],
+    ),
     "DecryptWithStackKey": (["kms:Decrypt"], [KEY]),
+    "QuarantineRefusedEvents": (["sqs:SendMessage"], [QUEUE]),
+    "EncryptQuarantineWithStackKey": (["kms:GenerateDataKey"], [KEY]),
     "SendTraces": (["xray:PutTelemetryRecords", "xray:PutTraceSegments"], ["*"]),
 }
 
@@ -35,6 +40,7 @@ def iam_plan(planner: Planner) -> Any:
         log_group_name="/aws/lambda/payment-webhook-t1",
         secret_parameter_name="/payment-webhook/t1/webhook-signing-secrets",
         kms_key_arn=KEY,
+        quarantine_queue_arn=QUEUE,
     )
 
 
@@ -64,3 +70,23 @@ def test_role_is_assumable_by_lambda_of_this_account_only(iam_plan: Any) -> None
     assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
     assert not iam_plan.resources.get("aws_iam_role_policy_attachment.this"), "no managed policies"
+
+
+def test_quarantine_key_use_only_through_sqs(iam_plan: Any) -> None:
+    policy = json.loads(iam_plan.resources["aws_iam_role_policy.this"]["values"]["policy"])
+    statement = next(s for s in policy["Statement"] if s["Sid"] == "EncryptQuarantineWithStackKey")
+    assert statement["Condition"] == {"StringEquals": {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}}
+
+
+def test_no_quarantine_statements_without_a_queue(planner: Planner) -> None:
+    plan = planner.plan(
+        "modules/iam",
+        role_name="payment-webhook-t1-lambda",
+        table_arn=TABLE,
+        log_group_name="/aws/lambda/payment-webhook-t1",
+        secret_parameter_name="/payment-webhook/t1/webhook-signing-secrets",
+        kms_key_arn=KEY,
+    )
+    policy = json.loads(plan.resources["aws_iam_role_policy.this"]["values"]["policy"])
+    sids = {s["Sid"] for s in policy["Statement"]}
+    assert sids == set(EXPECTED_STATEMENTS) - {"QuarantineRefusedEvents", "EncryptQuarantineWithStackKey"}

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import ROOT, Planner, assert_subset, load_inventory
 
 INVENTORY = load_inventory("root_default.json")
 SUFFIX = INVENTORY["tf_vars"]["environment_suffix"]
-NAME_ATTRIBUTES = ("name", "function_name", "role")
+NAME_ATTRIBUTES = ("name", "function_name", "role", "alarm_name")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +35,14 @@ def test_planned_values_match_inventory(plan: Any, module: str, address: str) ->
 
 def test_root_module_only_wires_modules(plan: Any) -> None:
     assert plan.resources == {}
-    assert set(plan.modules) == {"module.kms", "module.dynamodb", "module.iam", "module.lambda"}
+    assert set(plan.modules) == {
+        "module.kms",
+        "module.dynamodb",
+        "module.iam",
+        "module.lambda",
+        "module.quarantine",
+        "module.alarms",
+    }
 
 
 def test_every_named_resource_carries_the_suffix(plan: Any) -> None:
@@ -49,8 +55,9 @@ def test_every_named_resource_carries_the_suffix(plan: Any) -> None:
             if isinstance(value, str) and not value.startswith("arn:"):
                 assert SUFFIX in value, f"{address}.{attribute}={value!r} lacks the environment suffix"
                 checked.append(address)
-    # alias, table, role, role policy, log group, function, URL, 2 permissions, parameter
-    assert len(set(checked)) >= 10, checked
+    # alias, table, role, role policy, log group, function, URL, 2 permissions, parameter,
+    # quarantine queue, 4 alarms
+    assert len(set(checked)) >= 15, checked
 
 
 def module_call_references(plan: Any, module: str, argument: str) -> list[str]:
@@ -71,7 +78,11 @@ def resource_expression(plan: Any, module: str, address: str, path: str) -> dict
 
 @pytest.mark.parametrize(
     ("module", "address", "attribute"),
-    [(mod, addr, attr) for mod, entries in INVENTORY["encrypted_with_stack_key"].items() for addr, attr in entries.items()],
+    [
+        (mod, addr, attr)
+        for mod, entries in INVENTORY["encrypted_with_stack_key"].items()
+        for addr, attr in entries.items()
+    ],
 )
 def test_every_store_is_encrypted_with_the_stack_key(plan: Any, module: str, address: str, attribute: str) -> None:
     assert "var.kms_key_arn" in resource_expression(plan, module, address, attribute)["references"]
@@ -104,7 +115,7 @@ def key_policy(plan: Any) -> dict[str, Any]:
     return json.loads(plan.modules["module.kms"].resources["aws_kms_key.this"]["values"]["policy"])
 
 
-def test_key_policy_lets_logs_lambda_dynamodb_and_ssm_use_the_key(plan: Any) -> None:
+def test_key_policy_lets_logs_lambda_dynamodb_ssm_and_sqs_use_the_key(plan: Any) -> None:
     statements = {s["Sid"]: s for s in key_policy(plan)["Statement"]}
     logs = statements["CloudWatchLogsEncryptsTheLogGroups"]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
@@ -112,7 +123,12 @@ def test_key_policy_lets_logs_lambda_dynamodb_and_ssm_use_the_key(plan: Any) -> 
         f":log-group:/aws/lambda/payment-webhook-{SUFFIX}"
     )
     via = statements["AccountServicesUseKey"]["Condition"]["StringEquals"]["kms:ViaService"]
-    assert sorted(via) == ["dynamodb.us-east-1.amazonaws.com", "lambda.us-east-1.amazonaws.com", "ssm.us-east-1.amazonaws.com"]
+    assert sorted(via) == [
+        "dynamodb.us-east-1.amazonaws.com",
+        "lambda.us-east-1.amazonaws.com",
+        "sqs.us-east-1.amazonaws.com",
+        "ssm.us-east-1.amazonaws.com",
+    ]
     for statement in statements.values():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert "kms:*" not in actions and "*" not in actions
@@ -147,7 +163,9 @@ def test_package_hash_does_not_churn_between_copies(planner: Planner, plan: Any,
 
 
 def test_package_holds_only_the_function_code(planner: Planner, plan: Any) -> None:
-    zip_path = next(Path(tf.tfdir) for key, tf in planner._ready.items() if key == ".") / "build" / f"lambda-{SUFFIX}.zip"
+    zip_path = (
+        next(Path(tf.tfdir) for key, tf in planner._ready.items() if key == ".") / "build" / f"lambda-{SUFFIX}.zip"
+    )
     with zipfile.ZipFile(zip_path) as archive:
         names = archive.namelist()
     assert "handler.py" in names

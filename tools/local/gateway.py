@@ -467,6 +467,9 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LocalFunctionUrl/1"
     timeout = 120  # seconds an idle keep-alive connection may hold a thread
+    # Headers and body go out in two sends; without TCP_NODELAY, Nagle plus the
+    # client's delayed ACK stall every response by ~40 ms.
+    disable_nagle_algorithm = True
     server: FunctionUrlServer
 
     def log_message(self, format: str, *args) -> None:
@@ -580,6 +583,26 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
             return 429, f"throttled: all {server.pool.capacity} concurrent executions busy"
 
         reusable = False
+        try:
+            reusable, answer = self._run(worker, cold, event, request_id, trace_id)
+        finally:
+            # The invocation is over: the worker is back in the pool (or killed) before the
+            # caller hears anything, so a caller's next request sees the pool as it now is.
+            server.pool.release(worker, reusable)
+        status, headers, cookies, raw, note = answer
+        self._send(status, headers, cookies, raw, request_id)
+        return status, note
+
+    def _run(self, worker: Worker, cold: bool, event: dict, request_id: str, trace_id: str) -> tuple[bool, tuple]:
+        """Invoke; returns (worker reusable, (status, headers, cookies, body, log note))."""
+        server = self.server
+        spec = server.spec
+
+        def failed(reason: str, note: str) -> tuple:
+            body = json.dumps({"Message": "Internal Server Error"}).encode()
+            # x-local-lambda-error exists only here, to make the function log easy to search.
+            return 502, {"content-type": "application/json", "x-local-lambda-error": reason}, [], body, note[:300]
+
         phase = "init"
         try:
             if cold:
@@ -592,32 +615,8 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
                 {"event": event, "requestId": request_id, "traceId": trace_id, "deadlineMs": deadline_ms},
                 spec.timeout,
             )
-            duration = (time.monotonic() - invoke_started) * 1000
-            init = f"\tInit Duration: {worker.init_ms:.2f} ms" if cold and worker.init_ms is not None else ""
-            server.platform_log(f"END RequestId: {request_id}")
-            server.platform_log(
-                f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms"
-                f"\tBilled Duration: {max(1, round(duration + 0.5))} ms"
-                f"\tMemory Size: {spec.memory_mb} MB\tMax Memory Used: {reply.get('maxRssMb', 0)} MB{init}"
-            )
-            if reply.get("type") != "result":
-                reusable = reply.get("errorType") != "Runtime.ExitError"
-                server.pool.count("errors")
-                self._error(502, "Internal Server Error", reply.get("errorType", "Unhandled"), request_id)
-                return 502, f"function error {reply.get('errorType')}: {reply.get('errorMessage', '')}"[:300]
-            reusable = True
-            if len(reply["payload"]) > PAYLOAD_LIMIT:
-                self._error(502, "Internal Server Error", "ResponseSizeTooLarge", request_id)
-                return 502, "response larger than 6 MB"
-            try:
-                status, headers, cookies, raw = http_response_from_result(reply["payload"])
-            except (ValueError, TypeError, KeyError) as exc:
-                self._error(502, "Internal Server Error", "InvalidResponse", request_id)
-                return 502, f"invalid function response: {exc}"
-            self._send(status, headers, cookies, raw, request_id)
-            return status, ("cold start" if cold else f"warm (pid {worker.pid})")
         except WorkerFailure as failure:
-            reusable = False
+            worker.kill()  # a timed-out or broken environment is discarded, as on Lambda
             if failure.kind == "Sandbox.Timedout":
                 server.pool.count("timeouts")
                 server.platform_log(
@@ -627,10 +626,30 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
             else:
                 server.pool.count("errors")
                 server.platform_log(f"{phase} failed for RequestId: {request_id}: {failure}")
-            self._error(502, "Internal Server Error", failure.kind, request_id)
-            return 502, f"{phase} failed: {failure}"[:300]
-        finally:
-            server.pool.release(worker, reusable)
+            return False, failed(failure.kind, f"{phase} failed: {failure}")
+
+        duration = (time.monotonic() - invoke_started) * 1000
+        init = f"\tInit Duration: {worker.init_ms:.2f} ms" if cold and worker.init_ms is not None else ""
+        server.platform_log(f"END RequestId: {request_id}")
+        server.platform_log(
+            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms"
+            f"\tBilled Duration: {max(1, round(duration + 0.5))} ms"
+            f"\tMemory Size: {spec.memory_mb} MB\tMax Memory Used: {reply.get('maxRssMb', 0)} MB{init}"
+        )
+        if reply.get("type") != "result":
+            server.pool.count("errors")
+            error_type = reply.get("errorType", "Unhandled")
+            if error_type == "Runtime.ExitError":  # the runtime process ended: discard it now
+                worker.kill()
+            note = f"function error {error_type}: {reply.get('errorMessage', '')}"
+            return error_type != "Runtime.ExitError", failed(error_type, note)
+        if len(reply["payload"]) > PAYLOAD_LIMIT:
+            return True, failed("ResponseSizeTooLarge", "response larger than 6 MB")
+        try:
+            status, headers, cookies, raw = http_response_from_result(reply["payload"])
+        except (ValueError, TypeError, KeyError) as exc:
+            return True, failed("InvalidResponse", f"invalid function response: {exc}")
+        return True, (status, headers, cookies, raw, "cold start" if cold else f"warm (pid {worker.pid})")
 
 
 # --------------------------------------------------------------------------- main

@@ -14,7 +14,7 @@ down  `terraform destroy` against the emulator (proof that everything is
 demo  up, send sample webhooks with the signing sender, print the answers and
       the stored transactions, then down.
 
-Environment: TERRAFORM (CLI, default terraform; tofu works), ENV_SUFFIX (default
+Environment: TERRAFORM (CLI, default terraform; meant to work with tofu), ENV_SUFFIX (default
 dev), TF_CLI_CONFIG_FILE (passed through), LOCAL_STACK_BUILD_DIR (default
 <repo>/build; tests use their own so they never touch a developer's stack).
 Nothing here reaches real AWS: every AWS_* variable of the caller is dropped and
@@ -45,19 +45,11 @@ sys.path.insert(0, str(HERE))
 
 import emulator as emulator_tools  # noqa: E402  (tools/emulator.py, shared with `make plan`)
 import tfwork  # noqa: E402  (tools/tfwork.py: what a copy of the root module consists of)
+from cbor_shim import CborShim  # noqa: E402
 
 REGION = emulator_tools.REGION
 GATEWAY_SCRIPT = HERE / "gateway.py"
 OVERRIDE_FILE = "zz_local_emulator_override.tf"
-ENV_KEYS = (
-    "FUNCTION_URL",
-    "AWS_ENDPOINT_URL",
-    "AWS_REGION",
-    "TABLE_NAME",
-    "WEBHOOK_SECRET",
-    "EMULATOR_PID",
-    "GATEWAY_PID",
-)
 
 # Settings the aws provider needs only because it talks to moto, applied through
 # an override file in the build/stack copy (never in the repository). Empty while
@@ -253,7 +245,11 @@ def write_env_file(path: Path, values: dict[str, str]) -> None:
 
 
 class Terraform:
-    """The CLI ($TERRAFORM) run in build/stack against the emulator."""
+    """The CLI ($TERRAFORM) run in build/stack against the emulator.
+
+    A context manager: while it is open, the CloudWatch CBOR shim (cbor_shim.py)
+    serves Terraform's CloudWatch calls, which moto cannot parse in that protocol.
+    """
 
     # Progress lines worth showing on the console; everything goes to the log.
     _PROGRESS = re.compile(
@@ -269,6 +265,15 @@ class Terraform:
         self.env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
         self.verbose = verbose
         self.log_path = layout.logs / "terraform.log"
+        self.shim = CborShim(endpoint, "cloudwatch")
+        self.env["AWS_ENDPOINT_URL_CLOUDWATCH"] = self.shim.endpoint
+
+    def __enter__(self) -> Terraform:
+        self.shim.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shim.__exit__(*exc)
 
     def run(self, *args: str) -> None:
         cmd = [self.binary, *args]
@@ -508,14 +513,14 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
         record["environment_suffix"] = suffix
         record["terraform"] = tfwork.terraform_binary()
         write_record(layout, record)
-        terraform = Terraform(layout, endpoint, verbose)
         say(f"[2/5] terraform apply of the root module (environment_suffix={suffix}) in {layout.rel(layout.stack_dir)}")
         prepare_stack_dir(layout)
-        terraform.run("init", "-input=false", "-no-color")
-        terraform.run("apply", "-auto-approve", "-input=false", "-no-color", f"-var=environment_suffix={suffix}")
-        state_text = terraform.capture("show", "-json")
+        with Terraform(layout, endpoint, verbose) as terraform:
+            terraform.run("init", "-input=false", "-no-color")
+            terraform.run("apply", "-auto-approve", "-input=false", "-no-color", f"-var=environment_suffix={suffix}")
+            state_text = terraform.capture("show", "-json")
+            outputs = {k: v["value"] for k, v in json.loads(terraform.capture("output", "-json")).items()}
         layout.state_json.write_text(state_text)
-        outputs = {k: v["value"] for k, v in json.loads(terraform.capture("output", "-json")).items()}
         package, package_sha = find_package(json.loads(state_text), layout.stack_dir)
 
         say(f"[3/5] Signing secret in SSM {outputs['webhook_secret_parameter_name']} (SecureString, the stack's key)")
@@ -614,6 +619,8 @@ def emulator_leftovers(endpoint: str) -> list[str]:
     found += [f"parameter {p['Name']}" for p in client("ssm").describe_parameters()["Parameters"]]
     found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups()["logGroups"]]
     found += [f"role {r['RoleName']}" for r in client("iam").list_roles()["Roles"]]
+    found += [f"queue {url.rsplit('/', 1)[-1]}" for url in client("sqs").list_queues().get("QueueUrls", [])]
+    found += [f"alarm {a['AlarmName']}" for a in client("cloudwatch").describe_alarms()["MetricAlarms"]]
     kms = client("kms")
     # moto creates the AWS-managed keys (alias/aws/dynamodb, ...) lazily and reports them
     # as customer keys; on AWS they belong to the account, not to the stack.
@@ -629,6 +636,30 @@ def emulator_leftovers(endpoint: str) -> list[str]:
         if metadata.get("KeyManager") == "CUSTOMER" and metadata["KeyState"] != "PendingDeletion":
             found.append(f"KMS key {key['KeyId']} ({metadata['KeyState']})")
     return found
+
+
+def destroy(layout: Layout, endpoint: str, suffix: str, verbose: bool) -> bool:
+    """terraform destroy, then prove it: empty state and nothing left in the emulator."""
+    with Terraform(layout, endpoint, verbose) as terraform:
+        before = terraform.state_resources()
+        say(f"[1/2] terraform destroy against the emulator ({len(before)} resources in the state)")
+        try:
+            terraform.run("destroy", "-auto-approve", "-input=false", "-no-color", f"-var=environment_suffix={suffix}")
+            left = terraform.state_resources()
+        except StackError as exc:
+            say(f"      {exc}")
+            return False
+    if left:
+        say(f"      NOT destroyed: {', '.join(left)}")
+        return False
+    say(f"      every resource was destroyed ({len(before)} -> 0 in the state)")
+    leftovers = emulator_leftovers(endpoint)
+    if leftovers:
+        say(f"      but the emulator still holds: {', '.join(leftovers)}")
+        return False
+    say("      and the emulator holds no function, table, queue, alarm, parameter, log group or role;")
+    say("      the KMS key is pending deletion (its 7-30 day waiting period, as on AWS)")
+    return True
 
 
 def down(layout: Layout, verbose: bool = False) -> bool:
@@ -648,30 +679,8 @@ def down(layout: Layout, verbose: bool = False) -> bool:
     try:
         emulator_up = pid_alive(emulator_pid) and emulator_answers(port)
         if emulator_up and (layout.stack_dir / "terraform.tfstate").exists():
-            terraform = Terraform(layout, f"http://127.0.0.1:{port}", verbose)
-            before = terraform.state_resources()
             suffix = record.get("environment_suffix") or os.environ.get("ENV_SUFFIX") or "dev"
-            say(f"[1/2] terraform destroy against the emulator ({len(before)} resources in the state)")
-            try:
-                terraform.run(
-                    "destroy", "-auto-approve", "-input=false", "-no-color", f"-var=environment_suffix={suffix}"
-                )
-                left = terraform.state_resources()
-                if left:
-                    destroyed = False
-                    say(f"      NOT destroyed: {', '.join(left)}")
-                else:
-                    say(f"      every resource was destroyed ({len(before)} -> 0 in the state)")
-                    leftovers = emulator_leftovers(f"http://127.0.0.1:{port}")
-                    if leftovers:
-                        destroyed = False
-                        say(f"      but the emulator still holds: {', '.join(leftovers)}")
-                    else:
-                        say("      and the emulator holds no function, table, parameter, log group or role;")
-                        say("      the KMS key is pending deletion (its 7-30 day waiting period, as on AWS)")
-            except StackError as exc:
-                destroyed = False
-                say(f"      {exc}")
+            destroyed = destroy(layout, f"http://127.0.0.1:{port}", suffix, verbose)
         elif emulator_up:
             say("[1/2] No Terraform state: nothing was applied, so there is nothing to destroy.")
         else:
