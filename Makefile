@@ -23,7 +23,7 @@ PYTEST    := $(PYTHON) -m pytest
 CLI_CONFIG = $(shell $(TOOLCHAIN) cli-config-path)
 TF_ENV     = $(if $(CLI_CONFIG),TF_CLI_CONFIG_FILE=$(CLI_CONFIG),)
 
-.PHONY: help tools tofu lint-tools test test-unit test-functional test-terraform test-e2e plan up down demo bench lint docs fuzz clean
+.PHONY: help tools tofu lint-tools test test-unit test-functional test-terraform test-e2e plan up down demo bench lint docs fuzz faults load clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -74,6 +74,18 @@ demo: tools ## up, send signed sample webhooks, show the stored transactions, do
 
 bench: tools ## benchmark into build/bench.json
 	$(TF_ENV) $(PYTHON) bench/run.py
+
+FUZZ_EXAMPLES ?= 20000
+fuzz: tools ## hostile input: hypothesis at FUZZ_EXAMPLES (default 20000) examples per property; executions, findings
+	FUZZ_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PYTEST) tests/fuzz -p no:cacheprovider -q
+
+faults: tools ## fault tests on a Terraform-applied local stack: emulator frozen mid-load, then the full load
+	FAULTS_STACK=terraform FREEZE_SECONDS=20 FREEZE_CONCURRENCY=16 LOAD_REQUESTS=2000 LOAD_CONCURRENCY=32 \
+	  $(TF_ENV) $(PYTEST) tests/faults -p no:cacheprovider -s -q
+
+load: tools ## 2000 requests, concurrency 32, 20 % re-deliveries on a Terraform-applied local stack: lost, doubled, p50/p99
+	FAULTS_STACK=terraform LOAD_REQUESTS=$(or $(LOAD_REQUESTS),2000) LOAD_CONCURRENCY=$(or $(LOAD_CONCURRENCY),32) \
+	  $(TF_ENV) $(PYTEST) tests/faults/test_load.py -p no:cacheprovider -s -q
 
 lint: tools lint-tools ## every static check: fmt/validate, tflint, checkov, docs, ruff, mypy --strict, actionlint
 	$(TF_ENV) PYTHON=$(PYTHON) tools/lint.sh

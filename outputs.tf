@@ -24,7 +24,7 @@ output "table_arn" {
 }
 
 output "kms_key_arn" {
-  description = "ARN of the customer-managed KMS key that encrypts the table, logs, environment and secret."
+  description = "ARN of the customer-managed KMS key that encrypts the table, logs, environment, secret and quarantine queue."
   value       = module.kms.key_arn
 }
 

@@ -57,6 +57,7 @@ class LocalStack:
     table: str
     queue_url: str
     secret: str
+    secret_param: str
     emulator_pid: int
     gateway_pid: int
     timeout: int
@@ -156,7 +157,16 @@ def light_stack(build: Path, max_workers: int) -> Iterator[LocalStack]:
             layout, endpoint, FUNCTION, package, extra_args=("--max-workers", str(max_workers))
         )
         yield LocalStack(
-            info["url"], endpoint, table, queue_url, secret, emulator_pid, gateway_pid, FUNCTION_TIMEOUT, "light"
+            info["url"],
+            endpoint,
+            table,
+            queue_url,
+            secret,
+            parameter,
+            emulator_pid,
+            gateway_pid,
+            FUNCTION_TIMEOUT,
+            "light",
         )
     finally:
         with_cont(emulator_pid)
@@ -195,6 +205,7 @@ def terraform_stack(build: Path) -> Iterator[LocalStack]:
             values["TABLE_NAME"],
             queue_url,
             values["WEBHOOK_SECRET"],
+            values["WEBHOOK_SECRET_PARAM"],
             int(values["EMULATOR_PID"]),
             int(values["GATEWAY_PID"]),
             int(timeout),
@@ -245,12 +256,13 @@ class Answer:
         return self.received - self.sent
 
 
-def new_event(amount: str = "12.34") -> Event:
+def new_event(run: str, amount: str = "12.34") -> Event:
+    """A new payment event; ``run`` prefixes its transactionId, so each test counts only its own items."""
     token = uuid.uuid4().hex[:16]
     body = json.dumps(
-        {"transactionId": f"txn_{token}", "amount": amount, "currency": "EUR", "status": "succeeded"}
+        {"transactionId": f"txn_{run}_{token}", "amount": amount, "currency": "EUR", "status": "succeeded"}
     ).encode()
-    return Event(f"msg_{token}", f"txn_{token}", body)
+    return Event(f"msg_{token}", f"txn_{run}_{token}", body)
 
 
 @dataclass
@@ -318,10 +330,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def exactly_once(stack_: LocalStack, events: list[Event], answers: list[Answer]) -> dict[str, int]:
+def exactly_once(stack_: LocalStack, run: str, events: list[Event], answers: list[Answer]) -> dict[str, int]:
     """lost: an event with no item; doubled: more items than events, or an event accepted twice."""
     unique = {e.event_id: e for e in events}
-    items = stack_.items()
+    items = [i for i in stack_.items() if i["transactionId"]["S"].startswith(f"txn_{run}_")]
     stored = Counter((i["transactionId"]["S"], i["eventId"]["S"]) for i in items)
     lost = sum(1 for e in unique.values() if stored[(e.transaction_id, e.event_id)] == 0)
     accepted = Counter(a.event.event_id for a in answers if a.status == 200 and a.outcome == "accepted")

@@ -18,16 +18,24 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from .conftest import Driver, Event, LocalStack, exactly_once, new_event, report
+from .conftest import Answer, Driver, Event, LocalStack, exactly_once, new_event, report
 
 FREEZE_SECONDS = float(os.environ.get("FREEZE_SECONDS", "15"))
 CONCURRENCY = int(os.environ.get("FREEZE_CONCURRENCY", "8"))
 
 
+def timeline(answers: list[Answer], freeze: float, thaw: float, points: int = 24) -> list[tuple[Any, ...]]:
+    """(sent, answered) in seconds after the SIGSTOP, status, outcome: evenly spread over the freeze."""
+    window = sorted((a for a in answers if freeze - 0.2 <= a.sent <= thaw), key=lambda a: a.sent)
+    step = max(1, len(window) // points)
+    return [(round(a.sent - freeze, 2), round(a.received - freeze, 2), a.status, a.outcome) for a in window[::step]]
+
+
 def test_frozen_emulator_answers_5xx_in_time_then_every_event_is_stored_once(local_stack: LocalStack) -> None:
     driver = Driver(local_stack.url, local_stack.secret)
-    warm = [new_event() for _ in range(CONCURRENCY)]
+    warm = [new_event("freeze") for _ in range(CONCURRENCY)]
     assert {a.status for a in driver.run(warm, CONCURRENCY)} == {200}  # warm workers, cached secret
 
     sent: list[Event] = list(warm)
@@ -36,7 +44,7 @@ def test_frozen_emulator_answers_5xx_in_time_then_every_event_is_stored_once(loc
 
     def provider() -> None:
         while not stop.is_set():
-            event = rng.choice(sent) if rng.random() < 0.2 else new_event()
+            event = rng.choice(sent) if rng.random() < 0.2 else new_event("freeze")
             sent.append(event)
             driver.deliver(event)
 
@@ -72,11 +80,7 @@ def test_frozen_emulator_answers_5xx_in_time_then_every_event_is_stored_once(loc
         "dropped_connections": len(dropped),
         "all_status": dict(Counter(a.status for a in answers)),
         # (sent, answered) in seconds after the SIGSTOP, status, outcome: a sample of the timeline
-        "timeline_sample": [
-            (round(a.sent - freeze, 2), round(a.received - freeze, 2), a.status, a.outcome)
-            for a in sorted(answers, key=lambda a: a.sent)
-            if freeze - 0.5 <= a.sent <= thaw
-        ][:: max(1, len(answers) // 200)][:24],
+        "timeline_sample": timeline(answers, freeze, thaw),
     }
     if not (while_frozen and not dropped):
         report("freeze", data)
@@ -86,11 +90,11 @@ def test_frozen_emulator_answers_5xx_in_time_then_every_event_is_stored_once(loc
     assert all(a.latency <= local_stack.timeout + 1.0 for a in while_frozen), data
 
     # After the thaw: new events succeed, re-deliveries of everything not yet 2xx succeed.
-    fresh = [new_event() for _ in range(CONCURRENCY * 2)]
+    fresh = [new_event("freeze") for _ in range(CONCURRENCY * 2)]
     assert {a.status for a in driver.run(fresh, CONCURRENCY)} == {200}
     not_ok = [a.event for a in answers if not 200 <= a.status < 300]
     assert driver.redeliver_until_2xx(not_ok, CONCURRENCY) == []
-    counts = exactly_once(local_stack, sent + fresh, driver.answers)
+    counts = exactly_once(local_stack, "freeze", sent + fresh, driver.answers)
     data.update(counts, redelivered_after_thaw=len({e.event_id for e in not_ok}))
     report("freeze", data)
     assert counts["lost"] == 0 and counts["doubled"] == 0, data

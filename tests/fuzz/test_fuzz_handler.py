@@ -346,9 +346,7 @@ def test_signed_payloads_200_only_when_valid_and_refusals_are_quarantined(body: 
         assert kept.body == body and kept.reason_code == answer["error"]["code"]
 
 
-VALID_BODY = (
-    b'{"transactionId":"txn_1","amount":"1234567890.123456789","currency":"EUR","status":"succeeded"}'
-)
+VALID_BODY = b'{"transactionId":"txn_1","amount":"1234567890.123456789","currency":"EUR","status":"succeeded"}'
 
 
 @st.composite
