@@ -29,6 +29,7 @@ for _path in (str(TOOLS),):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from emulator import create_transactions_table  # noqa: E402
 from send_webhook import signature_headers  # noqa: E402  (the sender's own signing code, not the receiver's)
 
 REGION = "us-east-1"
@@ -195,18 +196,7 @@ def create_aws_resources(endpoint: str) -> AwsSetup:
         "aws_secret_access_key": "testing",
     }
     ddb = boto3.client("dynamodb", **kwargs)
-    ddb.create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "transactionId", "KeyType": "HASH"},
-            {"AttributeName": "eventId", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "transactionId", "AttributeType": "S"},
-            {"AttributeName": "eventId", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_transactions_table(ddb, TABLE)
     # The layout Powertools documents for its idempotency table.
     ddb.create_table(
         TableName=IDEMPOTENCY_TABLE,

@@ -16,8 +16,10 @@ LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 # No __pycache__ inside lambda_src: it is zipped as-is for the function.
 sys.dont_write_bytecode = True
-if str(LAMBDA_SRC) not in sys.path:
-    sys.path.insert(0, str(LAMBDA_SRC))
+TOOLS = LAMBDA_SRC.parent / "tools"
+for _path in (str(LAMBDA_SRC), str(TOOLS)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
 from webhook.signature import decode_secrets, sign  # noqa: E402
 

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 REGION = "us-east-1"
 
@@ -116,3 +117,19 @@ def stop_process_group(pid: int, grace: float = 5.0) -> None:
             except (ProcessLookupError, PermissionError):
                 return
             time.sleep(0.05)
+
+
+def create_transactions_table(dynamodb: Any, name: str) -> None:
+    """Create the transactions table on an emulator with the key schema of modules/dynamodb."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "transactionId", "KeyType": "HASH"},
+            {"AttributeName": "eventId", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "transactionId", "AttributeType": "S"},
+            {"AttributeName": "eventId", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )

@@ -9,7 +9,7 @@ fixture). Its finalizer runs `down` again and kills, by recorded pid, anything
 still alive, so no process outlives a failing test.
 
 Needs Terraform (or OpenTofu via TERRAFORM=tofu) with the providers available;
-`make test-e2e` prepares them. E2E_SKIP_STACK=1 skips this module explicitly.
+`make test-e2e` prepares them.
 """
 
 from __future__ import annotations
@@ -34,10 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "tools" / "local" / "stack.py"
 SUFFIX = "e2e"
 
-pytestmark = [
-    pytest.mark.timeout(900),
-    pytest.mark.skipif(os.environ.get("E2E_SKIP_STACK") == "1", reason="E2E_SKIP_STACK=1"),
-]
+pytestmark = [pytest.mark.timeout(900)]
 
 
 def aws_client(service: str, endpoint: str):
@@ -256,8 +253,7 @@ def test_rejected_requests_store_nothing(local_stack: Stack, case, kwargs, expec
 
 def test_authentic_but_refused_events_are_quarantined(local_stack: Stack):
     outputs = json.loads((local_stack.build / "state.json").read_text())["values"]["outputs"]
-    if "quarantine_queue_url" not in outputs:
-        pytest.skip("this stack has no quarantine queue")
+    assert "quarantine_queue_url" in outputs, "the stack must expose its quarantine queue"
     queue_url = outputs["quarantine_queue_url"]["value"]
     body = b'{"transactionId": "tx-e2e-quarantine", "amount": "12,50", "currency": "EUR"}'
     refused = local_stack.send("msg_e2e_quarantine", body=body)

@@ -44,6 +44,7 @@ for path in (ROOT / "tools" / "local", ROOT / "tools", ROOT / "lambda_src"):
         sys.path.insert(0, str(path))
 
 import stack  # noqa: E402  (tools/local/stack.py)
+from emulator import create_transactions_table  # noqa: E402
 from webhook.signature import decode_secrets, sign  # noqa: E402
 
 FUNCTION = "payment-webhook-faults"
@@ -102,18 +103,7 @@ def light_stack(build: Path, max_workers: int) -> Iterator[LocalStack]:
 
         key_arn = client("kms").create_key(Description="faults CMK")["KeyMetadata"]["Arn"]
         table = f"{FUNCTION}-transactions"
-        client("dynamodb").create_table(
-            TableName=table,
-            KeySchema=[
-                {"AttributeName": "transactionId", "KeyType": "HASH"},
-                {"AttributeName": "eventId", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "transactionId", "AttributeType": "S"},
-                {"AttributeName": "eventId", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_transactions_table(client("dynamodb"), table)
         queue_url = client("sqs").create_queue(
             QueueName=f"{FUNCTION}-quarantine",
             Attributes={

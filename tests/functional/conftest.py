@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import handler as handler_module
 import pytest
+from emulator import create_transactions_table
 from moto import mock_aws
 from webhook import wiring
 
@@ -67,21 +68,6 @@ class MotoAccount:
     kms_key_arn: str
 
 
-def _create_table(ddb: Any) -> None:
-    ddb.create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "transactionId", "KeyType": "HASH"},
-            {"AttributeName": "eventId", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "transactionId", "AttributeType": "S"},
-            {"AttributeName": "eventId", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
 @pytest.fixture(scope="module")
 def moto_account() -> Iterator[MotoAccount]:
     """One moto account per test module (starting moto and creating clients is the slow part)."""
@@ -118,7 +104,7 @@ def aws(moto_account: MotoAccount, secret: str, monkeypatch: pytest.MonkeyPatch)
     ddb = moto_account.ddb
     if TABLE in ddb.list_tables()["TableNames"]:
         ddb.delete_table(TableName=TABLE)
-    _create_table(ddb)
+    create_transactions_table(ddb, TABLE)
     env = AwsEnv(ddb, moto_account.ssm, moto_account.kms_key_arn)
     env.set_secret(secret)
     wiring.reset(clients=False)
