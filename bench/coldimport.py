@@ -70,11 +70,12 @@ class ColdImport:
             return "seed_handler", str(self.peers), ""
         raise ValueError(kind)
 
-    def run_once(self, kind: str, extra_flags: tuple[str, ...] = ()) -> float:
+    def _probe_run(self, kind: str, flags: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+        """One fresh interpreter that imports `kind` once (see _PROBE)."""
         module, path, after = self.probe(kind)
         code = _PROBE.format(path=path, module=module, after=after)
-        done = subprocess.run(  # noqa: S603 - our own interpreter and probe
-            [sys.executable, "-B", "-s", *extra_flags, "-c", code],
+        return subprocess.run(  # noqa: S603 - our own interpreter and probe
+            [sys.executable, "-B", "-s", *flags, "-c", code],
             env=self.env,
             cwd=self.workdir,
             capture_output=True,
@@ -82,6 +83,9 @@ class ColdImport:
             timeout=120,
             check=False,
         )
+
+    def run_once(self, kind: str, extra_flags: tuple[str, ...] = ()) -> float:
+        done = self._probe_run(kind, extra_flags)
         if done.returncode != 0:
             raise RuntimeError(f"cold import of {kind} failed: {done.stderr.strip()[-600:]}")
         return float(done.stdout.strip().splitlines()[-1])
@@ -98,17 +102,8 @@ class ColdImport:
 
     def importtime(self, kind: str, out: Path, top: int = 25) -> list[dict[str, object]]:
         """``-X importtime`` of one fresh import: the heaviest modules by cumulative time."""
-        module, path, after = self.probe(kind)
-        code = _PROBE.format(path=path, module=module, after=after)
-        done = subprocess.run(  # noqa: S603 - our own interpreter and probe
-            [sys.executable, "-B", "-s", "-X", "importtime", "-c", code],
-            env=self.env,
-            cwd=self.workdir,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
+        done = self._probe_run(kind, ("-X", "importtime"))
+        done.check_returncode()
         out.write_text(done.stderr)
         rows = []
         for line in done.stderr.splitlines():

@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from common import REGION, ROOT, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
-from emulator import stop_process_group
+from emulator import aws_env, create_function, stop_process_group
 from send_webhook import read_env_file, signature_headers
 
 STACK_SCRIPT = ROOT / "tools" / "local" / "stack.py"
@@ -192,31 +192,13 @@ def deploy_function(endpoint: str, zip_path: Path, name: str) -> None:
         "aws_access_key_id": "testing",
         "aws_secret_access_key": "testing",
     }
-    role = boto3.client("iam", **kwargs).create_role(
-        RoleName=f"{name}-role",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ],
-            }
-        ),
-    )["Role"]["Arn"]
-    lam = boto3.client("lambda", **kwargs)
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.13",
-        Role=role,
-        Handler="handler.handler",
-        Code={"ZipFile": zip_path.read_bytes()},
-        Timeout=15,
-        MemorySize=256,
-        Architectures=["arm64"],
-        Environment={"Variables": {"TABLE_NAME": TABLE, "WEBHOOK_SECRET_PARAM": SECRET_PARAM}},
-        TracingConfig={"Mode": "Active"},
+    create_function(
+        boto3.client("iam", **kwargs),
+        boto3.client("lambda", **kwargs),
+        name=name,
+        package=zip_path.read_bytes(),
+        environment={"TABLE_NAME": TABLE, "WEBHOOK_SECRET_PARAM": SECRET_PARAM},
     )
-    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=100)
 
 
 @contextlib.contextmanager
@@ -226,17 +208,7 @@ def gateway_target(endpoint: str, zip_path: Path, workdir: Path, max_workers: in
     workdir.mkdir(parents=True, exist_ok=True)
     ready = workdir / "gateway.json"
     ready.unlink(missing_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **aws_env(endpoint, REGION)}
     with (workdir / "gateway.log").open("ab") as out:
         process = subprocess.Popen(  # noqa: S603 - tools/local/gateway.py
             [

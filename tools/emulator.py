@@ -7,6 +7,7 @@ Terraform code knows it is talking to an emulator.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -133,3 +134,35 @@ def create_transactions_table(dynamodb: Any, name: str) -> None:
         ],
         BillingMode="PAY_PER_REQUEST",
     )
+
+
+def create_function(
+    iam: Any,
+    lambda_client: Any,
+    *,
+    name: str,
+    package: bytes,
+    environment: dict[str, str],
+    timeout: int = 15,
+    reserved_concurrency: int = 100,
+) -> None:
+    """Create the webhook function on an emulator the way modules/lambda configures it
+    (handler, runtime, arm64, tracing, reserved concurrency), for harnesses that skip Terraform."""
+    trust = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    role = iam.create_role(
+        RoleName=f"{name}-lambda",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
+    )["Role"]["Arn"]
+    lambda_client.create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": package},
+        Timeout=timeout,
+        MemorySize=256,
+        Architectures=["arm64"],
+        Environment={"Variables": environment},
+        TracingConfig={"Mode": "Active"},
+    )
+    lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved_concurrency)

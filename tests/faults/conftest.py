@@ -44,7 +44,7 @@ for path in (ROOT / "tools" / "local", ROOT / "tools", ROOT / "lambda_src"):
         sys.path.insert(0, str(path))
 
 import stack  # noqa: E402  (tools/local/stack.py)
-from emulator import create_transactions_table  # noqa: E402
+from emulator import create_function, create_transactions_table  # noqa: E402
 from webhook.signature import decode_secrets, sign  # noqa: E402
 
 FUNCTION = "payment-webhook-faults"
@@ -115,34 +115,21 @@ def light_stack(build: Path, max_workers: int) -> Iterator[LocalStack]:
         parameter = f"/{FUNCTION}/webhook-signing-secrets"
         secret = stack.new_secret()
         client("ssm").put_parameter(Name=parameter, Value=secret, Type="SecureString", KeyId=key_arn)
-        trust = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        role = client("iam").create_role(
-            RoleName=f"{FUNCTION}-lambda",
-            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
-        )["Role"]["Arn"]
         package = layout.build / "lambda-faults.zip"
         package.write_bytes(lambda_zip())
-        lam = client("lambda")
-        lam.create_function(
-            FunctionName=FUNCTION,
-            Runtime="python3.13",
-            Role=role,
-            Handler="handler.handler",
-            Code={"ZipFile": package.read_bytes()},
-            Timeout=FUNCTION_TIMEOUT,
-            MemorySize=256,
-            Architectures=["arm64"],
-            Environment={
-                "Variables": {
-                    "TABLE_NAME": table,
-                    "WEBHOOK_SECRET_PARAM": parameter,
-                    "SIGNATURE_TOLERANCE_SECONDS": "300",
-                    "QUARANTINE_QUEUE_URL": queue_url,
-                }
+        create_function(
+            client("iam"),
+            client("lambda"),
+            name=FUNCTION,
+            package=package.read_bytes(),
+            environment={
+                "TABLE_NAME": table,
+                "WEBHOOK_SECRET_PARAM": parameter,
+                "SIGNATURE_TOLERANCE_SECONDS": "300",
+                "QUARANTINE_QUEUE_URL": queue_url,
             },
-            TracingConfig={"Mode": "Active"},
+            timeout=FUNCTION_TIMEOUT,
         )
-        lam.put_function_concurrency(FunctionName=FUNCTION, ReservedConcurrentExecutions=100)
         gateway_pid, info = stack.start_gateway(
             layout, endpoint, FUNCTION, package, extra_args=("--max-workers", str(max_workers))
         )
