@@ -18,6 +18,8 @@ from webhook.payments import (
     DynamoPaymentStore,
     PaymentEvent,
     check_event_time,
+    event_time_from_iso,
+    event_time_from_unix,
     format_event_time,
     order_key,
 )
@@ -288,3 +290,42 @@ def test_client_is_created_lazily_per_call() -> None:
     assert made == []
     assert store.apply(event(), UPDATED_AT) is True
     assert len(made) == 1 and len(calls) == 1
+
+
+# --- converting the providers' times --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-01T11:00:00Z", "2026-12-01T11:00:00.000Z"),
+        ("2026-12-01T11:00:00.000Z", "2026-12-01T11:00:00.000Z"),
+        ("2026-12-01T12:00:00+01:00", "2026-12-01T11:00:00.000Z"),  # Adyen eventDate
+        ("2026-12-01T00:30:00-05:00", "2026-12-01T05:30:00.000Z"),
+        ("2026-12-01T11:00:00.123456+00:00", "2026-12-01T11:00:00.123Z"),
+        ("2026-12-01T11:00:00", "2026-12-01T11:00:00.000Z"),  # no offset: UTC
+        ("2026-12-01", "2026-12-01T00:00:00.000Z"),
+    ],
+)
+def test_event_time_from_iso(text: str, expected: str) -> None:
+    assert event_time_from_iso(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2026-13-01T00:00:00Z", "0001-01-01T00:00:00+01:00"])
+def test_event_time_from_iso_refuses_non_times(text: str) -> None:
+    with pytest.raises(ValueError, match="ISO-8601"):
+        event_time_from_iso(text)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [(1764586800, "2025-12-01T11:00:00.000Z"), (0, "1970-01-01T00:00:00.000Z"), (-1, "1969-12-31T23:59:59.000Z")],
+)
+def test_event_time_from_unix(seconds: int, expected: str) -> None:
+    assert event_time_from_unix(seconds) == expected
+
+
+@pytest.mark.parametrize("seconds", [10**12, -(10**12), 10**30])
+def test_event_time_from_unix_refuses_out_of_range(seconds: int) -> None:
+    with pytest.raises(ValueError, match="Unix time"):
+        event_time_from_unix(seconds)
