@@ -172,6 +172,13 @@ build_mirror() {
   rm -rf "$MIRROR.new"
   while read -r -a pin; do MIRROR="$MIRROR.new" mirror_provider "${pin[@]}"; done < <(pinned_providers)
   rm -rf "$MIRROR" && mv "$MIRROR.new" "$MIRROR"
+  # Builds of older pins (and leftovers of killed builds) only take space: ~1 GB for aws.
+  local keep=() old
+  while read -r -a pin; do keep+=("$(build_dir "${pin[@]}")"); done < <(pinned_providers)
+  for old in "$CACHE"/providers/*; do
+    [ -e "$old" ] || continue
+    [[ " ${keep[*]} " == *" $old "* ]] || { log "removing stale build $(basename "$old")"; rm -rf "$old"; }
+  done
 }
 
 write_cli_config() {

@@ -144,6 +144,8 @@ def test_a_new_pin_rebuilds_that_provider_only(tc: Toolchain) -> None:
     assert tc.run("providers").returncode == 0
     assert tc.go_calls()[2:] == [f"{PINS['ARCHIVE_PROVIDER_MODULE']}@v1.3.1-0.20990101000000-000000000000"]
     assert "20990101" in tc.mirrored("archive", "2.8.0").read_text()
+    # The build of the old pin is gone; the aws build is kept.
+    assert sorted(p.name.split("-")[0] for p in (tc.cache / "providers").iterdir()) == ["archive", "aws"]
 
 
 def test_a_failed_build_is_not_taken_for_a_finished_one(tc: Toolchain) -> None:
