@@ -345,6 +345,9 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
         if not outcome.ok:
             server.pool.count("errors")
             return environment.alive(), failed(outcome.error_type, f"{outcome.kind} {outcome.error_type}")
+        if len(outcome.payload) > PAYLOAD_LIMIT:  # RIE's own limit is 100 bytes more
+            server.pool.count("errors")
+            return True, failed("Function.ResponseSizeTooLarge", "response larger than 6 MB")
         try:
             status, headers, cookies, raw = http_response_from_result(outcome.payload.decode())
         except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:

@@ -134,7 +134,7 @@ class RunningGateway:
 
     def runtime_pids(self) -> list[int]:
         """The Python runtimes (awslambdaric) alive under this gateway."""
-        return [pid for pid in self.worker_pids() if b"awslambdaric" in cmdline(pid)]
+        return [pid for pid in self.worker_pids() if cmdline(pid).split(b"\0")[:3][1:] == [b"-m", b"awslambdaric"]]
 
     def function_log(self) -> str:
         path = self.layout.logs / "function.log"
