@@ -142,10 +142,12 @@ def assume_function_role(
     last: Exception | None = None
     for attempt in range(5):
         if enforced:
+            # The previous limit is the number of unauthenticated calls moto was started with
+            # (already used up); infinite means IAM was never enforced.
             previous = _reset_auth(endpoint, "1")
-            if float(previous) != 0:
-                _reset_auth(endpoint, previous)
-                raise IamError(f"expected an emulator with IAM enforced, found INITIAL_NO_AUTH_ACTION_COUNT={previous}")
+            if float(previous) == float("inf"):
+                _reset_auth(endpoint, "inf")
+                raise IamError("expected an emulator with IAM enforced; this one accepts every call")
         try:
             sts = _client("sts", endpoint, region, None)
             found = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
