@@ -76,7 +76,7 @@ demo: tools rie ## up, send signed sample webhooks, show the stored transactions
 	$(TF_ENV) $(PYTHON) -m webhook_cli.demo --environment-suffix $(ENV_SUFFIX)
 
 bench: tools rie ## benchmark into build/bench.json
-	$(TF_ENV) $(PYTHON) bench/run.py
+	$(TF_ENV) $(PYTHON) -m bench.run
 
 FUZZ_EXAMPLES ?= 20000
 fuzz: tools ## hostile input: hypothesis at FUZZ_EXAMPLES (default 20000) examples per property; executions, findings

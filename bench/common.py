@@ -29,8 +29,9 @@ for _path in (str(TOOLS),):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from emulator import create_transactions_table  # noqa: E402
 from send_webhook import signature_headers  # noqa: E402  (the sender's own signing code, not the receiver's)
+
+from local_stack.emulator import create_transactions_table  # noqa: E402
 
 REGION = "us-east-1"
 BODY_BYTES = 1024
@@ -172,7 +173,7 @@ class AwsSetup:
 
 def lambda_env(endpoint: str) -> dict[str, str]:
     """What a Lambda execution environment of each contender sees (the emulator's fake credentials)."""
-    from emulator import aws_env
+    from local_stack.emulator import aws_env
 
     return {
         **aws_env(endpoint, REGION),
