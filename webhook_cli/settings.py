@@ -34,18 +34,30 @@ class Settings:
         return self.get("AWS_ENDPOINT_URL")
 
     def boto3_kwargs(self) -> dict[str, str]:
-        """Client arguments: the local endpoint (with the emulator's stand-in credentials "testing" unless
-        the shell or the env file has credentials), else nothing: plain boto3 on AWS."""
+        """Client arguments. On AWS (no AWS_ENDPOINT_URL anywhere): nothing, plain boto3.
+
+        Locally: the emulator's endpoint, with the credentials of the same source: the env
+        file's (the local stack's harness user; the emulator enforces IAM) when the endpoint
+        comes from the env file, the shell's when it comes from the shell; the stand-in
+        "testing" (an emulator without IAM accepts any) when that source has none.
+        """
         kwargs: dict[str, str] = {}
         endpoint = self.local_endpoint()
-        region = self.get("AWS_REGION") or self.get("AWS_DEFAULT_REGION")
+        # Region (and credentials) from where the endpoint came from: the env file's emulator
+        # lives in the env file's region, whatever the shell says about AWS.
+        source = self.file_values if endpoint and not self.environ.get("AWS_ENDPOINT_URL") else self.environ
+        region = source.get("AWS_REGION") or source.get("AWS_DEFAULT_REGION") or self.get("AWS_REGION")
         if region:
             kwargs["region_name"] = region
-        if endpoint:
-            kwargs["endpoint_url"] = endpoint
-            if not self.environ.get("AWS_ACCESS_KEY_ID"):  # else boto3 finds the shell's own
-                kwargs["aws_access_key_id"] = self.file_values.get("AWS_ACCESS_KEY_ID") or "testing"
-                kwargs["aws_secret_access_key"] = self.file_values.get("AWS_SECRET_ACCESS_KEY") or "testing"
+        if not endpoint:
+            return kwargs
+        kwargs["endpoint_url"] = endpoint
+        if source is self.environ and source.get("AWS_ACCESS_KEY_ID"):
+            return kwargs  # boto3 finds the shell's own
+        kwargs["aws_access_key_id"] = source.get("AWS_ACCESS_KEY_ID") or "testing"
+        kwargs["aws_secret_access_key"] = source.get("AWS_SECRET_ACCESS_KEY") or "testing"
+        if source.get("AWS_SESSION_TOKEN"):
+            kwargs["aws_session_token"] = source["AWS_SESSION_TOKEN"]
         return kwargs
 
 
