@@ -70,7 +70,7 @@ down: tools ## destroy the stack and stop every process `up` started
 	$(TF_ENV) $(PYTHON) tools/local/stack.py down
 
 demo: tools ## up, send signed sample webhooks, show the stored transactions, down
-	$(TF_ENV) $(PYTHON) tools/local/stack.py demo --environment-suffix $(ENV_SUFFIX)
+	$(TF_ENV) $(PYTHON) -m webhook_cli.demo --environment-suffix $(ENV_SUFFIX)
 
 bench: tools ## benchmark into build/bench.json
 	$(TF_ENV) $(PYTHON) bench/run.py

@@ -30,7 +30,8 @@ for _path in (str(TOOLS),):
         sys.path.insert(0, _path)
 
 from emulator import create_transactions_table  # noqa: E402
-from send_webhook import signature_headers  # noqa: E402  (the sender's own signing code, not the receiver's)
+
+from webhook_cli.signing import signature_headers  # noqa: E402  (the providers' own signing code, not the receiver's)
 
 REGION = "us-east-1"
 BODY_BYTES = 1024

@@ -36,7 +36,9 @@ from urllib.parse import urlsplit
 
 from common import REGION, ROOT, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
 from emulator import aws_env, create_function, stop_process_group
-from send_webhook import read_env_file, signature_headers
+
+from local_stack.envfile import read_env_file
+from webhook_cli.signing import signature_headers
 
 STACK_SCRIPT = ROOT / "tools" / "local" / "stack.py"
 GATEWAY_SCRIPT = ROOT / "tools" / "local" / "gateway.py"
