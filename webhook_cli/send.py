@@ -30,7 +30,8 @@ EXIT_UNREACHABLE = 3  # no HTTP answer at all (connection refused, timeout)
 PROG = "python -m webhook_cli.send"
 # The env-file / environment variable holding each provider's secret (CONTRACT §3).
 SECRET_VARIABLES = {"standard": "WEBHOOK_SECRET", "stripe": "STRIPE_SECRET", "adyen": "ADYEN_HMAC_KEY"}
-DEFAULT_STATUS = {"standard": None, "stripe": "payment_intent.succeeded", "adyen": "AUTHORISATION"}
+DEFAULT_STRIPE_TYPE = "payment_intent.succeeded"
+DEFAULT_ADYEN_CODE = "AUTHORISATION"
 
 EPILOG = f"""\
 examples:
@@ -270,7 +271,6 @@ def build_body(args: argparse.Namespace) -> bytes:
     """The body of the event (unsigned; an Adyen body is signed later, inside)."""
     if args.file:
         return sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
-    status = args.status or DEFAULT_STATUS[args.provider]
     currency = args.currency if args.currency is not None else "USD"
     if args.provider == "standard":
         extra = []
@@ -283,7 +283,7 @@ def build_body(args: argparse.Namespace) -> bytes:
             args.transaction_id or "txn_" + events.new_event_id()[4:16],
             args.amount if args.amount is not None else "12.34",
             currency,
-            status,
+            args.status,
             args.payload_provider,
             args.event_time,
             extra,
@@ -292,7 +292,7 @@ def build_body(args: argparse.Namespace) -> bytes:
     if args.provider == "stripe":
         refunded = None if args.amount_refunded is None else events.minor_units(args.amount_refunded)
         return events.stripe_event(
-            status,
+            args.status or DEFAULT_STRIPE_TYPE,
             args.transaction_id or events.stripe_id("pi"),
             amount,
             currency,
@@ -301,7 +301,7 @@ def build_body(args: argparse.Namespace) -> bytes:
             amount_refunded=refunded,
         )
     notification = events.adyen_notification(
-        status,
+        args.status or DEFAULT_ADYEN_CODE,
         args.transaction_id or events.adyen_psp_reference(),
         amount,
         currency,
