@@ -21,7 +21,7 @@ import textwrap
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from webhook_cli import events, signing
@@ -182,7 +182,8 @@ def describe(delivery: signing.Delivery) -> str:
         return f"POST {delivery.path}  webhook-id {delivery.headers.get('webhook-id')}"
     if delivery.provider == "stripe":
         event = json.loads(delivery.body)
-        return f"POST {delivery.path}  Stripe-Signature t=…  {event['id']} {event['type']} created {event['created']}"
+        created = datetime.fromtimestamp(event["created"], tz=UTC).isoformat(timespec="seconds")
+        return f"POST {delivery.path}  Stripe-Signature t=…  {event['id']} {event['type']} created {created}"
     item = json.loads(delivery.body)["notificationItems"][0]["NotificationRequestItem"]
     return (
         f"POST {delivery.path}  {item['eventCode']} pspReference {item['pspReference']} eventDate {item['eventDate']}"
