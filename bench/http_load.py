@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import REGION, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
-from send_webhook import read_env_file, signature_headers
-
+from bench.common import REGION, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
 from local_stack.emulator import aws_env, create_function, stop_process_group
+from local_stack.envfile import read_env_file
+from webhook_cli.signing import signature_headers
 
 STACK_COMMAND = [sys.executable, "-m", "local_stack"]  # run from ROOT (`make bench`)
 GATEWAY_COMMAND = [sys.executable, "-m", "local_stack.gateway"]

@@ -27,8 +27,9 @@ from pathlib import Path
 
 import boto3
 import pytest
-import send_webhook
 import stack
+
+from webhook_cli import send as send_webhook
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "tools" / "local" / "stack.py"
@@ -292,7 +293,8 @@ def test_the_sender_cli_against_the_stack(local_stack: Stack):
     result = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "tools" / "send_webhook.py"),
+            "-m",
+            "webhook_cli.send",
             "--env-file",
             str(local_stack.env_file),
             "--transaction-id",
@@ -307,6 +309,7 @@ def test_the_sender_cli_against_the_stack(local_stack: Stack):
         ],
         capture_output=True,
         text=True,
+        cwd=ROOT,
         timeout=60,
         env={
             k: v
