@@ -98,7 +98,7 @@ def install() -> None:
     """Apply the three changes to moto in this process (the server's)."""
     DynamoHandler._determine_resource = _dynamodb_resource  # type: ignore[attr-defined]
     SimpleSystemManagerResponse._determine_resource = _ssm_resource  # type: ignore[attr-defined]
-    server.DomainDispatcherApplication = LocalStackApplication  # type: ignore[misc]
+    server.DomainDispatcherApplication = LocalStackApplication  # type: ignore[attr-defined]
 
 
 def main() -> None:
