@@ -2,11 +2,11 @@
 
 Two ways to get a Function URL, tried in this order:
 
-1. ``stack``: the colleague's ``tools/local/stack.py up`` (Terraform apply of the
+1. ``stack``: the colleague's ``python -m local_stack up`` (Terraform apply of the
    real root module to a fresh emulator, then the gateway), in a build folder of
    its own (``LOCAL_STACK_BUILD_DIR``), so a developer's running stack is never
    touched; ``stack.py down`` afterwards, always.
-2. ``gateway``: ``tools/local/gateway.py`` started directly (its README's usage)
+2. ``gateway``: ``python -m local_stack.gateway`` started directly (its README's usage)
    on a function created in the benchmark's emulator with boto3 from the zip
    Terraform built. Used by ``--quick`` and when ``up`` fails.
 
@@ -155,8 +155,8 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("a") as out:
         try:
-            log(f"http: tools/local/stack.py up (build dir {build_dir}, log {log_path})")
-            subprocess.run(  # noqa: S603 - tools/local/stack.py
+            log(f"http: python -m local_stack up (build dir {build_dir}, log {log_path})")
+            subprocess.run(  # noqa: S603 - python -m local_stack
                 [*STACK_COMMAND, "up", "--environment-suffix", "bench"],
                 env=env,
                 stdout=out,
@@ -166,10 +166,10 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
                 timeout=420,
             )
             values = read_env_file(build_dir / "local.env")
-            yield Target(values["FUNCTION_URL"], values["WEBHOOK_SECRET"], "tools/local/stack.py up")
+            yield Target(values["FUNCTION_URL"], values["WEBHOOK_SECRET"], "python -m local_stack up")
         finally:
-            log("http: tools/local/stack.py down")
-            subprocess.run(  # noqa: S603 - tools/local/stack.py
+            log("http: python -m local_stack down")
+            subprocess.run(  # noqa: S603 - python -m local_stack
                 [*STACK_COMMAND, "down"],
                 env=env,
                 stdout=out,
