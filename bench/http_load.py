@@ -211,7 +211,7 @@ def gateway_target(endpoint: str, zip_path: Path, workdir: Path, max_workers: in
     ready.unlink(missing_ok=True)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **aws_env(endpoint, REGION)}
     with (workdir / "gateway.log").open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603 - tools/local/gateway.py
+        process = subprocess.Popen(  # noqa: S603 - python -m local_stack.gateway
             [
                 *GATEWAY_COMMAND,
                 "--function-name",
@@ -249,7 +249,7 @@ def gateway_target(endpoint: str, zip_path: Path, workdir: Path, max_workers: in
         if info.get("pid") != process.pid:
             raise RuntimeError(f"gateway.py did not start; see {workdir / 'gateway.log'}")
         log(f"http: gateway.py pid {process.pid} at {info['url']} (max {info['max_workers']} workers)")
-        yield Target(info["url"], SECRET, "tools/local/gateway.py")
+        yield Target(info["url"], SECRET, "python -m local_stack.gateway")
     finally:
         stop_process_group(process.pid)
         with contextlib.suppress(subprocess.TimeoutExpired):
