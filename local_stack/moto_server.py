@@ -1,6 +1,6 @@
 """moto server as the local stack runs it: `python -m local_stack.moto_server -H 127.0.0.1 -p PORT`.
 
-Same flags as `moto_server`. Three things on top of moto 5.2.5, each because moto
+Same flags as `moto_server`. Four things on top of moto 5.2.5, each because moto
 differs from AWS in a way the harness must not inherit:
 
 1. DynamoDB requests run one at a time (moto_atomic.py): moto's conditional writes
@@ -21,6 +21,12 @@ differs from AWS in a way the harness must not inherit:
    ...}``, HTTP 400), which boto3 reads as the code. Only requests with an
    ``X-Amz-Target`` header (JSON 1.0/1.1 protocols) and such a 403 XML answer are
    rewritten.
+4. The signature of a request without a body. To verify SigV4, moto re-signs the
+   request with ``data = body or parsed parameters``; for Lambda's REST GET/DELETE
+   calls (GetFunction, ...) the parsed parameters are the request's headers, so the
+   payload hash moto computes is not the empty body's and every such call is refused
+   with SignatureDoesNotMatch. A GET/DELETE/HEAD without a body is re-signed with the
+   empty body, as SigV4 defines it.
 """
 
 from __future__ import annotations
@@ -30,8 +36,10 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from botocore.awsrequest import AWSRequest
 from moto import server
 from moto.dynamodb.responses import DynamoHandler
+from moto.iam.access_control import IAMRequestBase
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 from local_stack.moto_atomic import AtomicDynamoDBApplication
@@ -100,8 +108,19 @@ class LocalStackApplication(AtomicDynamoDBApplication):
         return [body]
 
 
+_create_aws_request = IAMRequestBase._create_aws_request
+
+
+def _create_aws_request_with_empty_body(self: IAMRequestBase) -> AWSRequest:
+    request = _create_aws_request(self)
+    if self._method in ("GET", "DELETE", "HEAD") and not self._body:
+        request.data = b""
+    return request
+
+
 def install() -> None:
-    """Apply the three changes to moto in this process (the server's)."""
+    """Apply the four changes to moto in this process (the server's)."""
+    IAMRequestBase._create_aws_request = _create_aws_request_with_empty_body  # type: ignore[method-assign]
     DynamoHandler._determine_resource = _dynamodb_resource  # type: ignore[attr-defined]
     SimpleSystemManagerResponse._determine_resource = _ssm_resource  # type: ignore[attr-defined]
     server.DomainDispatcherApplication = LocalStackApplication  # type: ignore[attr-defined]

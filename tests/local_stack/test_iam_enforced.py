@@ -152,3 +152,12 @@ def test_an_emulator_without_iam_is_not_mistaken_for_one_with(tmp_path):
             iam.assume_function_role(endpoint, "us-east-1", "arn:aws:iam::123456789012:role/x", "x", None, True)
     finally:
         stack.stop_process(pid, stack.EMULATOR_MARKER, "emulator")
+
+
+def test_rest_calls_without_a_body_verify(enforced: Enforced):
+    """Lambda's GET/DELETE calls: moto would re-sign them over its parsed headers (moto_server.py, 4.)."""
+    lam = enforced.client("lambda")
+    assert "Functions" in lam.list_functions()
+    with pytest.raises(ClientError) as missing:
+        lam.get_function(FunctionName="no-such-function")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
