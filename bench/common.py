@@ -29,8 +29,7 @@ for _path in (str(TOOLS),):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from emulator import create_transactions_table  # noqa: E402
-
+from local_stack.emulator import create_transactions_table  # noqa: E402
 from webhook_cli.signing import signature_headers  # noqa: E402  (the providers' own signing code, not the receiver's)
 
 REGION = "us-east-1"
@@ -173,7 +172,7 @@ class AwsSetup:
 
 def lambda_env(endpoint: str) -> dict[str, str]:
     """What a Lambda execution environment of each contender sees (the emulator's fake credentials)."""
-    from emulator import aws_env
+    from local_stack.emulator import aws_env
 
     return {
         **aws_env(endpoint, REGION),

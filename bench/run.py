@@ -137,7 +137,7 @@ class Run:
             self.timings[name] = round(time.monotonic() - started, 1)
 
     def execute(self) -> dict[str, Any]:
-        from emulator import Emulator
+        from local_stack.emulator import Emulator
 
         s = self.settings
         self.work.mkdir(parents=True, exist_ok=True)

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from common import log
-from emulator import Emulator
-from tfwork import copy_root_module, run
+
+from local_stack.emulator import Emulator
+from local_stack.tfwork import copy_root_module, run
 
 SUFFIX = "bench"
 

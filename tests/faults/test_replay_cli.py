@@ -27,6 +27,7 @@ def run_cli(local_stack: LocalStack, *args: str) -> subprocess.CompletedProcess[
         AWS_ENDPOINT_URL=local_stack.endpoint,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
+        **local_stack.credentials,  # the harness user's when the stack enforces IAM
         AWS_DEFAULT_REGION="us-east-1",
         AWS_REGION="us-east-1",
         AWS_CONFIG_FILE=os.devnull,
