@@ -34,8 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import REGION, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
-
+from bench.common import REGION, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
 from local_stack.emulator import aws_env, create_function, stop_process_group
 from local_stack.envfile import read_env_file
 from webhook_cli.signing import signature_headers

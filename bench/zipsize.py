@@ -10,8 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from common import log
-
+from bench.common import log
 from local_stack.emulator import Emulator
 from local_stack.tfwork import copy_root_module, run
 

@@ -66,6 +66,10 @@ _TEXT_TYPES = (
 )
 
 
+# (status, headers, set-cookies, body, note for the access log)
+Answer = tuple[int, dict[str, str], list[str], bytes, str]
+
+
 def log(message: str) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     print(f"{stamp} {message}", flush=True)
@@ -93,7 +97,7 @@ def build_event(
     url_id: str,
     account_id: str,
     now: float | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """A Lambda Function URL event (payload format 2.0) for one HTTP request."""
     now = time.time() if now is None else now
     raw_path, _, raw_query = target.partition("?")
@@ -102,7 +106,7 @@ def build_event(
     for name, value in header_pairs:
         key = name.lower()
         headers[key] = f"{headers[key]},{value}" if key in headers else value
-    event: dict = {"version": "2.0", "routeKey": "$default", "rawPath": raw_path, "rawQueryString": raw_query}
+    event: dict[str, Any] = {"version": "2.0", "routeKey": "$default", "rawPath": raw_path, "rawQueryString": raw_query}
     cookie_header = headers.pop("cookie", None)
     if cookie_header:
         event["cookies"] = [c.strip() for c in cookie_header.replace(",", ";").split(";") if c.strip()]
@@ -320,12 +324,12 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
         self._send(status, headers, cookies, raw, request_id)
         return status, note
 
-    def _run(self, environment: ExecutionEnvironment, payload: bytes, request_id: str) -> tuple[bool, tuple]:
+    def _run(self, environment: ExecutionEnvironment, payload: bytes, request_id: str) -> tuple[bool, Answer]:
         """Invoke; returns (environment reusable, (status, headers, cookies, body, log note))."""
         server = self.server
         cold = environment.invocations == 0
 
-        def failed(reason: str, note: str) -> tuple:
+        def failed(reason: str, note: str) -> Answer:
             body = json.dumps({"Message": "Internal Server Error"}).encode()
             # x-local-lambda-error exists only here, to make the function log easy to search.
             return 502, {"content-type": "application/json", "x-local-lambda-error": reason}, [], body, note[:300]
@@ -451,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
 
     url_id = hashlib.sha256(spec.arn.encode()).hexdigest()[:32]
     server = FunctionUrlServer((args.host, args.port), pool, spec, platform, url_id)
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), int(server.server_address[1])
     url = f"http://{host}:{port}/"
 
     def stop(signum: int, _frame: object) -> None:

@@ -15,11 +15,12 @@ differs from AWS in a way the harness must not inherit:
    Calls on several resources at once (BatchWriteItem, TransactWriteItems,
    GetParameters) stay ``*``, as moto evaluates them today.
 3. AWS's error shape for a refused call on a JSON-protocol service. moto answers an
-   IAM refusal with the Query protocol's XML and HTTP 403 for every service, so
-   boto3 reads the code of a refused DynamoDB or SSM call as ``403``; AWS answers
-   ``{"__type": "AccessDeniedException", ...}`` (HTTP 400), which boto3 reads as
-   ``AccessDeniedException``. Only requests with an ``X-Amz-Target`` header (JSON
-   1.0/1.1 protocols) and a 403 XML ``AccessDenied`` answer are rewritten.
+   IAM refusal (and an unknown key or a bad signature) with the Query protocol's XML
+   and HTTP 403 for every service, so boto3 reads the code of a refused DynamoDB, SSM
+   or SQS call as ``403``; AWS answers JSON (``{"__type": "AccessDeniedException",
+   ...}``, HTTP 400), which boto3 reads as the code. Only requests with an
+   ``X-Amz-Target`` header (JSON 1.0/1.1 protocols) and such a 403 XML answer are
+   rewritten.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from moto.ssm.responses import SimpleSystemManagerResponse
 from local_stack.moto_atomic import AtomicDynamoDBApplication
 
 _DENIED_MESSAGE = re.compile(rb"<Message>(.*?)</Message>", re.DOTALL)
+_ERROR_CODE = re.compile(rb"<Code>(AccessDenied|InvalidClientTokenId|SignatureDoesNotMatch)</Code>")
+# The names AWS's JSON-protocol services use (InvalidClientTokenId and SignatureDoesNotMatch keep theirs).
+_JSON_CODES = {"AccessDenied": "AccessDeniedException"}
 
 
 def _partition_region_account(handler: Any) -> tuple[str, str, str]:
@@ -81,10 +85,12 @@ class LocalStackApplication(AtomicDynamoDBApplication):
 
         body = b"".join(super().__call__(environ, capture))
         status, headers = captured["status"], captured["headers"]
-        if status.startswith("403") and b"<Code>AccessDenied</Code>" in body:
+        error = _ERROR_CODE.search(body) if status.startswith("403") and body.lstrip().startswith(b"<") else None
+        if error:
+            code = error.group(1).decode()
             match = _DENIED_MESSAGE.search(body)
-            message = match.group(1).decode(errors="replace") if match else "Access denied"
-            body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
+            message = match.group(1).decode(errors="replace") if match else code
+            body = json.dumps({"__type": _JSON_CODES.get(code, code), "message": message}).encode()
             status = "400 Bad Request"
             headers = [
                 (name, value) for name, value in headers if name.lower() not in ("content-type", "content-length")
@@ -98,7 +104,7 @@ def install() -> None:
     """Apply the three changes to moto in this process (the server's)."""
     DynamoHandler._determine_resource = _dynamodb_resource  # type: ignore[attr-defined]
     SimpleSystemManagerResponse._determine_resource = _ssm_resource  # type: ignore[attr-defined]
-    server.DomainDispatcherApplication = LocalStackApplication  # type: ignore[misc]
+    server.DomainDispatcherApplication = LocalStackApplication  # type: ignore[attr-defined]
 
 
 def main() -> None:

@@ -128,13 +128,45 @@ def process_is_ours(pid: int, marker: str) -> bool:
         return False
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process below ``root`` (by parent pid), whatever its process group.
+
+    The gateway's execution environments are aws-lambda-rie processes in its group, but
+    RIE starts each runtime in a process group of its own.
+    """
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: list[int] = []
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def stop_process(pid: int | None, marker: str, name: str) -> None:
-    """SIGTERM the process group `up` started, wait, then SIGKILL what is left."""
+    """SIGTERM the process group `up` started, wait, then SIGKILL what is left (runtimes below it included)."""
     if not pid or not pid_alive(pid):
         return
     if not process_is_ours(pid, marker):
         say(f"  {name}: pid {pid} is no longer the process `up` started; leaving it alone")
         return
+    below = {child: _cmdline(child) for child in descendants(pid)}
     for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(pid, sig)
@@ -145,9 +177,14 @@ def stop_process(pid: int | None, marker: str, name: str) -> None:
             time.sleep(0.05)
         if not pid_alive(pid):
             break
-    # Whatever else is left in the group (e.g. a gateway worker stuck in a handler).
+    # Whatever else is left in the group (e.g. an execution environment stuck in a handler),
+    # and below it in groups of their own (a runtime whose RIE was killed before it).
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+    for child, command in below.items():
+        if pid_alive(child) and _cmdline(child) == command:  # still the same process, not a reused pid
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(child, signal.SIGKILL)
     say(f"  stopped {name} (pid {pid})")
 
 

@@ -99,24 +99,6 @@ def cmdline(pid: int) -> bytes:
         return b""
 
 
-def descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 class RunningGateway:
     def __init__(self, pid: int, info: dict, layout: stack.Layout) -> None:
         self.pid = pid
@@ -130,7 +112,7 @@ class RunningGateway:
         The runtimes run in process groups of their own (RIE starts them so), so the
         gateway's descendants are found through their parent pids.
         """
-        return [pid for pid in descendants(self.pid) if stack.pid_alive(pid)]
+        return [pid for pid in stack.descendants(self.pid) if stack.pid_alive(pid)]
 
     def runtime_pids(self) -> list[int]:
         """The Python runtimes (awslambdaric) alive under this gateway."""
