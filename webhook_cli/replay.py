@@ -372,8 +372,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "locally derived from FUNCTION_NAME\n"
             "  --secret-param         WEBHOOK_SECRET_PARAM (output webhook_secret_parameter_name); "
             "else WEBHOOK_SECRET\n"
-            "  --stripe-secret-param  STRIPE_SECRET_PARAM; else STRIPE_SECRET\n"
-            "  --adyen-key-param      ADYEN_HMAC_KEY_PARAM; else ADYEN_HMAC_KEY\n"
+            "  --stripe-secret-param  STRIPE_SECRET_PARAM (output provider_secret_parameter_names.stripe); "
+            "else STRIPE_SECRET\n"
+            "  --adyen-key-param      ADYEN_HMAC_KEY_PARAM (output provider_secret_parameter_names.adyen); "
+            "else ADYEN_HMAC_KEY\n"
             "exit status: 0 nothing left in the queue by this run, 1 messages left, 2 bad arguments"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="KEY=VALUE file supplying FUNCTION_URL, the secrets and AWS_* (default: build/local.env if present)",
     )
+    where.add_argument(
+        "--path",
+        help="send to this path of the URL instead of the provider's (/, /stripe, /adyen), e.g. /standard or /paypal",
+    )
     where.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer (default 30)")
 
     sign = parser.add_argument_group("signing")
@@ -344,7 +348,8 @@ def with_overrides(delivery: signing.Delivery, args: argparse.Namespace) -> sign
     for header in args.header:
         name, _, value = header.partition(":")
         headers[name.strip()] = value.strip()
-    return signing.Delivery(delivery.provider, delivery.path, delivery.body, headers)
+    path = delivery.path if args.path is None else "/" + args.path.lstrip("/")
+    return signing.Delivery(delivery.provider, path, delivery.body, headers)
 
 
 # --------------------------------------------------------------------------- secrets

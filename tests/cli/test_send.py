@@ -150,6 +150,9 @@ def test_overrides_replace_the_content_type_and_add_headers():
     changed = send.with_overrides(delivery, args("--content-type", "text/plain", "--header", "X-Test: 1"))
     assert changed.headers["content-type"] == "text/plain" and changed.headers["X-Test"] == "1"
     assert changed.headers["webhook-signature"] == delivery.headers["webhook-signature"]
+    assert changed.path == "/"
+    assert send.with_overrides(delivery, args("--path", "standard")).path == "/standard"
+    assert send.with_overrides(delivery, args("--path", "/paypal")).url("http://h:1/") == "http://h:1/paypal"
 
 
 def test_secrets_per_provider_come_from_its_own_variable():

@@ -1,4 +1,5 @@
-"""`python -m webhook_cli.send` as an operator runs it, over real HTTP, for each provider.
+"""`python -m webhook_cli.send` as an operator runs it, over real HTTP, for each provider
+(and `python -m webhook_cli.status` against a moto server, as after `make up`).
 
 The receiving end here is a small verifier written independently of the sender, from
 CONTRACT §1 and §4's text (Standard Webhooks on `/`, Stripe on `/stripe`, Adyen on
@@ -409,3 +410,68 @@ def test_secret_param_reads_the_ssm_securestring(receiver, moto_endpoint):
     signatures = receiver.requests[0]["headers"]["webhook-signature"].split()
     assert len(signatures) == 2  # one per secret in the parameter (rotation)
     assert SECRET.encode() not in result.stdout + result.stderr
+
+
+# ------------------------------------------------------------------ the status command, as after `make up`
+
+
+def test_status_reads_the_local_tables_through_the_env_file(moto_endpoint, tmp_path):
+    ddb = boto3.client(
+        "dynamodb",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    key = [{"AttributeName": "transactionId", "KeyType": "HASH"}]
+    attributes = [{"AttributeName": "transactionId", "AttributeType": "S"}]
+    ddb.create_table(
+        TableName="e2e-status-payments", KeySchema=key, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
+    )
+    ddb.create_table(
+        TableName="e2e-status-transactions",
+        KeySchema=[*key, {"AttributeName": "eventId", "KeyType": "RANGE"}],
+        AttributeDefinitions=[*attributes, {"AttributeName": "eventId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for event_id, status, at in (
+        ("CAPTURE:P2:true", "CAPTURE", "11:01"),
+        ("AUTHORISATION:P1:true", "AUTHORISATION", "11:00"),
+    ):
+        ddb.put_item(
+            TableName="e2e-status-transactions",
+            Item={
+                "transactionId": {"S": "P1"},
+                "eventId": {"S": event_id},
+                "status": {"S": status},
+                "amount": {"N": "10.00"},
+                "currency": {"S": "EUR"},
+                "provider": {"S": "adyen"},
+                "timestamp": {"S": f"2026-12-01T{at}:00.000Z"},
+            },
+        )
+    ddb.put_item(
+        TableName="e2e-status-payments",
+        Item={
+            "transactionId": {"S": "P1"},
+            "status": {"S": "succeeded"},
+            "providerStatus": {"S": "CAPTURE"},
+            "lastEventId": {"S": "CAPTURE:P2:true"},
+            "amount": {"N": "10.00"},
+        },
+    )
+    env_file = tmp_path / "local.env"
+    env_file.write_text(
+        f"AWS_ENDPOINT_URL={moto_endpoint}\nAWS_REGION=us-east-1\n"
+        "TABLE_NAME=e2e-status-transactions\nPAYMENTS_TABLE_NAME=e2e-status-payments\n"
+    )
+    # The shell points at "real AWS" (another region, no endpoint): the env file's emulator wins.
+    env = {"PATH": "/usr/bin:/bin", "AWS_CONFIG_FILE": "/dev/null", "AWS_REGION": "eu-west-3"}
+    command = [sys.executable, "-m", "webhook_cli.status", "--env-file", str(env_file)]
+    result = subprocess.run([*command, "P1", "--json"], capture_output=True, env=env, cwd=ROOT, timeout=60, text=True)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["payment"]["status"] == "succeeded" and data["payment"]["amount"] == "10.00"
+    assert [e["eventId"] for e in data["events"]] == ["AUTHORISATION:P1:true", "CAPTURE:P2:true"]
+    missing = subprocess.run([*command, "P404"], capture_output=True, env=env, cwd=ROOT, timeout=60, text=True)
+    assert missing.returncode == 1 and "no item in e2e-status-payments" in missing.stdout
