@@ -34,6 +34,7 @@ from botocore.exceptions import ClientError
 
 from local_stack import iam, stack
 from local_stack.envfile import read_env_file
+from webhook_cli import events
 from webhook_cli import send as send_webhook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +84,7 @@ class Stack:
         body: bytes | None = None,
         **fields,
     ):
-        body = body or send_webhook.build_payload(
+        body = body or events.build_payload(
             fields.get("transaction_id", "tx-e2e"),
             fields.get("amount", "12.34"),
             fields.get("currency", "USD"),
@@ -91,9 +92,7 @@ class Stack:
             fields.get("provider"),
         )
         secrets = None if secret == "" else [secret or self.env["WEBHOOK_SECRET"]]
-        return send_webhook.deliver(
-            self.env["FUNCTION_URL"], body, secrets, event_id or send_webhook.new_event_id(), offset
-        )
+        return send_webhook.deliver(self.env["FUNCTION_URL"], body, secrets, event_id or events.new_event_id(), offset)
 
     def items(self, transaction_id: str) -> list[dict]:
         return self.client("dynamodb").query(
