@@ -394,9 +394,13 @@ def test_the_role_is_refused_what_it_must_not_do(local_stack: Stack):
     assert denied(lambda: ddb.delete_item(TableName=table, Key=key)) == "AccessDeniedException"
     assert denied(lambda: ddb.get_item(TableName=table, Key=key)) == "AccessDeniedException"
     other = "/e2e/not-the-functions-parameter"
-    local_stack.client("ssm").put_parameter(Name=other, Value="x", Type="SecureString", Overwrite=True)
+    admin_ssm = local_stack.client("ssm")
+    admin_ssm.put_parameter(Name=other, Value="x", Type="SecureString", Overwrite=True)
     ssm = local_stack.client("ssm", credentials)
-    assert denied(lambda: ssm.get_parameter(Name=other, WithDecryption=True)) == "AccessDeniedException"
+    try:
+        assert denied(lambda: ssm.get_parameter(Name=other, WithDecryption=True)) == "AccessDeniedException"
+    finally:
+        admin_ssm.delete_parameter(Name=other)  # `down` proves the emulator holds nothing else
     assert denied(lambda: local_stack.client("iam", credentials).list_roles()) in ("AccessDenied", "403")
     # ... while what it needs is allowed, on the exact resources:
     assert ssm.get_parameter(Name=env["WEBHOOK_SECRET_PARAM"], WithDecryption=True)["Parameter"]["Value"]
