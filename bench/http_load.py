@@ -2,11 +2,11 @@
 
 Two ways to get a Function URL, tried in this order:
 
-1. ``stack``: the colleague's ``tools/local/stack.py up`` (Terraform apply of the
+1. ``stack``: the colleague's ``python -m local_stack up`` (Terraform apply of the
    real root module to a fresh emulator, then the gateway), in a build folder of
    its own (``LOCAL_STACK_BUILD_DIR``), so a developer's running stack is never
    touched; ``stack.py down`` afterwards, always.
-2. ``gateway``: ``tools/local/gateway.py`` started directly (its README's usage)
+2. ``gateway``: ``python -m local_stack.gateway`` started directly (its README's usage)
    on a function created in the benchmark's emulator with boto3 from the zip
    Terraform built. Used by ``--quick`` and when ``up`` fails.
 
@@ -34,12 +34,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import REGION, ROOT, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
-from emulator import aws_env, create_function, stop_process_group
-from send_webhook import read_env_file, signature_headers
+from bench.common import REGION, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
+from local_stack.emulator import aws_env, create_function, stop_process_group
+from local_stack.envfile import read_env_file
+from webhook_cli.signing import signature_headers
 
-STACK_SCRIPT = ROOT / "tools" / "local" / "stack.py"
-GATEWAY_SCRIPT = ROOT / "tools" / "local" / "gateway.py"
+STACK_COMMAND = [sys.executable, "-m", "local_stack"]  # run from ROOT (`make bench`)
+GATEWAY_COMMAND = [sys.executable, "-m", "local_stack.gateway"]
 
 
 @dataclass
@@ -154,9 +155,9 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("a") as out:
         try:
-            log(f"http: tools/local/stack.py up (build dir {build_dir}, log {log_path})")
-            subprocess.run(  # noqa: S603 - tools/local/stack.py
-                [sys.executable, str(STACK_SCRIPT), "up", "--environment-suffix", "bench"],
+            log(f"http: python -m local_stack up (build dir {build_dir}, log {log_path})")
+            subprocess.run(  # noqa: S603 - python -m local_stack
+                [*STACK_COMMAND, "up", "--environment-suffix", "bench"],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -165,11 +166,11 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
                 timeout=420,
             )
             values = read_env_file(build_dir / "local.env")
-            yield Target(values["FUNCTION_URL"], values["WEBHOOK_SECRET"], "tools/local/stack.py up")
+            yield Target(values["FUNCTION_URL"], values["WEBHOOK_SECRET"], "python -m local_stack up")
         finally:
-            log("http: tools/local/stack.py down")
-            subprocess.run(  # noqa: S603 - tools/local/stack.py
-                [sys.executable, str(STACK_SCRIPT), "down"],
+            log("http: python -m local_stack down")
+            subprocess.run(  # noqa: S603 - python -m local_stack
+                [*STACK_COMMAND, "down"],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -210,10 +211,9 @@ def gateway_target(endpoint: str, zip_path: Path, workdir: Path, max_workers: in
     ready.unlink(missing_ok=True)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **aws_env(endpoint, REGION)}
     with (workdir / "gateway.log").open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603 - tools/local/gateway.py
+        process = subprocess.Popen(  # noqa: S603 - python -m local_stack.gateway
             [
-                sys.executable,
-                str(GATEWAY_SCRIPT),
+                *GATEWAY_COMMAND,
                 "--function-name",
                 name,
                 "--zip",
@@ -249,7 +249,7 @@ def gateway_target(endpoint: str, zip_path: Path, workdir: Path, max_workers: in
         if info.get("pid") != process.pid:
             raise RuntimeError(f"gateway.py did not start; see {workdir / 'gateway.log'}")
         log(f"http: gateway.py pid {process.pid} at {info['url']} (max {info['max_workers']} workers)")
-        yield Target(info["url"], SECRET, "tools/local/gateway.py")
+        yield Target(info["url"], SECRET, "python -m local_stack.gateway")
     finally:
         stop_process_group(process.pid)
         with contextlib.suppress(subprocess.TimeoutExpired):

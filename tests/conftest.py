@@ -1,4 +1,4 @@
-"""Shared test setup: ``lambda_src`` on ``sys.path`` and signed-event helpers."""
+"""Shared test setup: no bytecode in lambda_src, and signed-event helpers."""
 
 from __future__ import annotations
 
@@ -15,11 +15,8 @@ import pytest
 LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 # No __pycache__ inside lambda_src: it is zipped as-is for the function.
+# (lambda_src and the repository root are on sys.path through pyproject's pytest `pythonpath`.)
 sys.dont_write_bytecode = True
-TOOLS = LAMBDA_SRC.parent / "tools"
-for _path in (str(LAMBDA_SRC), str(TOOLS)):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
 
 from webhook.signature import decode_secrets, sign  # noqa: E402
 
