@@ -1,0 +1,87 @@
+"""Minor units -> exact amounts: each provider's exponent table, in this one place.
+
+A provider sends an integer amount in the currency's *minor* unit; the stored
+``amount`` is that integer divided by ``10**e`` exactly, with ``e`` taken from
+the provider's own table (the providers do not all follow ISO 4217).
+
+Stripe (checked 2026-12-01 against https://docs.stripe.com/currencies,
+"Zero-decimal currencies" and "Three-decimal currencies"):
+
+* 0: BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF
+* 3: BHD JOD KWD OMR TND
+* 2: every other currency.  Stripe's "special cases" (ISK, HUF, TWD, UGX) keep
+  these API exponents; they only restrict which amounts may be charged or paid
+  out, which does not change how a sent amount reads.
+
+Adyen (checked 2026-12-01 against
+https://docs.adyen.com/development-resources/currency-codes; the same lists
+are in Adyen's own plugins, e.g. adyen-magento2 ``Helper/Data::decimalNumbers``):
+
+* 0: CVE DJF GNF IDR JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF
+* 3: BHD IQD JOD KWD LYD OMR TND
+* 2: every other currency.  Adyen's page marks CLP (ISO 0), CVE (ISO 2),
+  IDR (ISO 2) and ISK (ISO 0) as "differs from standard": CLP 2, CVE 0,
+  IDR 0, ISK 2 here.
+
+The conversion builds the Decimal from the integer's digits and the negative
+exponent (``Decimal((sign, digits, -e))``): no arithmetic, no context, so no
+rounding for any number of digits (``scaleb``/``quantize`` would round to the
+28-digit default context).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Final
+
+TABLES_CHECKED: Final = "2026-12-01"
+
+STRIPE_ZERO_DECIMAL: Final = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
+)
+STRIPE_THREE_DECIMAL: Final = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+
+ADYEN_ZERO_DECIMAL: Final = frozenset(
+    {"CVE", "DJF", "GNF", "IDR", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
+)
+ADYEN_THREE_DECIMAL: Final = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
+
+
+def stripe_exponent(currency: str) -> int:
+    """Stripe's exponent for an upper-case currency code."""
+    if currency in STRIPE_ZERO_DECIMAL:
+        return 0
+    if currency in STRIPE_THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def adyen_exponent(currency: str) -> int:
+    """Adyen's exponent for an upper-case currency code."""
+    if currency in ADYEN_ZERO_DECIMAL:
+        return 0
+    if currency in ADYEN_THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def from_minor(minor: int, exponent: int) -> Decimal:
+    """``minor / 10**exponent`` exactly (1999, 2 -> ``19.99``; 1999, 0 -> ``1999``)."""
+    sign = 1 if minor < 0 else 0
+    digits = tuple(int(d) for d in str(abs(minor)))
+    return Decimal((sign, digits, -exponent))
+
+
+def to_minor(amount: Decimal, exponent: int) -> int:
+    """Inverse of :func:`from_minor`; ValueError when ``amount`` has finer digits than the exponent."""
+    sign, digits, exp = amount.as_tuple()
+    if not isinstance(exp, int):
+        raise ValueError("amount must be finite")
+    shift = exp + exponent
+    if shift < 0:
+        kept, dropped = digits[:shift], digits[shift:]
+        if any(dropped):
+            raise ValueError("amount has more decimals than the currency")
+        digits, shift = kept, 0
+    value = int("".join(map(str, digits)) + "0" * shift or "0")
+    return -value if sign else value
