@@ -32,7 +32,7 @@ from typing import Any
 from webhook.currencies import ISO_4217_CODES
 from webhook.errors import FieldError
 from webhook.parsing import OutOfRangeNumber
-from webhook.timestamps import parse_datetime
+from webhook.timestamps import event_time
 
 MAX_SIGNIFICANT_DIGITS = 38
 MIN_ADJUSTED_EXPONENT = -130  # smallest non-zero magnitude 1E-130
@@ -137,7 +137,7 @@ def check_text(field: str, value: object, limit: int) -> str:
 def check_timestamp(value: object) -> str:
     text = check_text("timestamp", value, MAX_TIMESTAMP_LENGTH)
     try:
-        parse_datetime(text)
+        event_time(text)  # also convertible to UTC (the payment status needs it)
     except ValueError:
         raise FieldError("timestamp", "must be an ISO-8601 date-time") from None
     return text

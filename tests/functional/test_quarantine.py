@@ -156,6 +156,7 @@ def handler_post(body: bytes, headers: dict[str, str]) -> int:
     """What the Function URL does with the replayed request: a payload 2.0 event for the handler."""
     event = {
         "version": "2.0",
+        "rawPath": "/",
         "headers": headers,
         "requestContext": {"http": {"method": "POST", "path": "/"}},
         "body": base64.b64encode(body).decode(),
