@@ -43,7 +43,7 @@ def test_accepted_and_converted(text: str, utc: str) -> None:
         "2025-01-01T12:60:00Z",
         "2025-01-01T12:00:00-00:60",
         "2025-01-01T12:00:00.Z",
-        "０２０２５-01-01T12:00:00Z",
+        "\uff12\uff10\uff12\uff15-01-01T12:00:00Z",  # full-width digits
         "9999-12-31T23:00:00-02:00",
     ],
 )
