@@ -95,7 +95,7 @@ def test_failure_midway_is_5xx_and_the_retry_completes_the_batch(aws: Any, provi
         if calls["n"] == 2:
             with Stubber(ddb) as stub:
                 stub.add_client_error("put_item", "InternalServerError", http_status_code=500)
-                return ddb.put_item(**kwargs)
+                return real_put(**kwargs)
         return real_put(**kwargs)
 
     ddb.put_item = flaky  # type: ignore[method-assign]
