@@ -59,6 +59,30 @@ def format_event_time(moment: datetime) -> str:
     return utc.isoformat(timespec="milliseconds") + "Z"
 
 
+def event_time_from_iso(text: str) -> str:
+    """An ISO-8601 time (Adyen ``eventDate``, a §1 ``timestamp``) in :data:`EVENT_TIME_FORMAT`.
+
+    Accepts what ``datetime.fromisoformat`` does; a time without an offset (or a
+    bare date, read as midnight) is taken as UTC.  ``ValueError`` when it is not
+    a time or cannot be expressed in UTC between years 1 and 9999.
+    """
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return format_event_time(moment)
+    except (ValueError, OverflowError):
+        raise ValueError(f"not an ISO-8601 time in UTC's range: {text!r}") from None
+
+
+def event_time_from_unix(seconds: int) -> str:
+    """Unix seconds (Stripe ``created``) in :data:`EVENT_TIME_FORMAT`; ``ValueError`` out of range."""
+    try:
+        return format_event_time(datetime.fromtimestamp(seconds, UTC))
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"not a Unix time in range: {seconds!r}") from None
+
+
 def check_event_time(value: str) -> str:
     """``value`` when it is a real UTC time in :data:`EVENT_TIME_FORMAT`, else ``ValueError``."""
     if not _EVENT_TIME_RE.fullmatch(value):
