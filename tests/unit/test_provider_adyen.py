@@ -126,6 +126,23 @@ def test_an_object_where_a_signed_field_should_be_cannot_verify() -> None:
         verify(body)
 
 
+def test_non_canonical_base64_signature_does_not_match_as_in_the_sdk() -> None:
+    (item,) = sign_adyen_items([adyen_item()])
+    text = item["additionalData"]["hmacSignature"]
+    assert text.endswith("=") and len(text) == 44  # 32 bytes: the last character carries 2 spare bits
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = alphabet.index(text[-2])
+    variant = text[:-2] + alphabet[last ^ 1] + "="  # same bytes once decoded, different text
+    import base64 as b64
+
+    assert b64.b64decode(variant) == b64.b64decode(text) and variant != text
+    item["additionalData"]["hmacSignature"] = variant
+    body = json.dumps({"notificationItems": [{"NotificationRequestItem": item}]}).encode()
+    assert not adyen_is_valid(item)
+    with pytest.raises(SignatureError):
+        verify(body)
+
+
 def test_no_keys_nothing_verifies() -> None:
     with pytest.raises(SignatureError):
         verify(adyen_body([adyen_item()]), ())

@@ -107,7 +107,8 @@ def _signature(item: Mapping[str, Any]) -> bytes:
         mac = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise SignatureError("malformed hmacSignature") from None
-    if len(mac) != hashlib.sha256().digest_size:
+    # Canonical text only: Adyen's SDK compares the base64 strings, so a variant spelling never matches.
+    if len(mac) != hashlib.sha256().digest_size or base64.b64encode(mac).decode("ascii") != value:
         raise SignatureError("malformed hmacSignature")
     return mac
 
