@@ -200,6 +200,28 @@ def test_non_payment_events_are_ignored(name: str) -> None:
     )
 
 
+def _no_amount_bad_created(event: dict[str, Any]) -> None:
+    event["data"]["object"]["amount"] = None
+    event["created"] = "not checked on ignored events"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda e: e.update(data=[]),
+        lambda e: e.pop("data"),
+        lambda e: e["data"].update(object="x"),
+        lambda e: e.update(object="v2.core.event", created="2026-01-01T12:00:00.000Z", data=None),
+        _no_amount_bad_created,
+    ],
+)
+def test_events_without_a_payment_object_are_ignored(change: Any) -> None:
+    event = stripe_payment()
+    change(event)
+    result = mapped(event)
+    assert result.records == () and result.ignored_event_id == "evt_test_0001"
+
+
 def test_missing_amount_or_currency_is_not_a_payment() -> None:
     event = stripe_payment()
     del event["data"]["object"]["amount"]
@@ -218,8 +240,6 @@ def test_missing_amount_or_currency_is_not_a_payment() -> None:
         (lambda e: e.update(created="1680064028"), "created"),
         (lambda e: e.update(created=1.5), "created"),
         (lambda e: e.pop("created"), "created"),
-        (lambda e: e.update(data=[]), "data"),
-        (lambda e: e["data"].update(object="x"), "data.object"),
         (lambda e: e["data"]["object"].update(currency="zzz"), "currency"),
         (lambda e: e["data"]["object"].update(currency=840), "currency"),
         (lambda e: e["data"]["object"].update(id="pi bad", payment_intent=None), "transactionId"),

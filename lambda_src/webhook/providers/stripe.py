@@ -12,9 +12,13 @@ Signature (as stripe-python ``_webhook.py`` ``WebhookSignature.verify_header``):
   early exit);
 * tolerance both ways (the SDK checks only the past).
 
-Mapping: a *payment event* is one whose ``data.object`` has a non-null
-``currency`` and a non-null ``amount``; anything else authentic is ignored
-(200, nothing stored).  For a payment event:
+Mapping: the event ``id`` is required (1-256 printable ASCII, else 400).  A
+*payment event* is one whose ``data.object`` is an object with a non-null
+``currency`` and a non-null ``amount``; anything else authentic (including a
+body without ``data.object``, e.g. a thin v2 event notification) is ignored:
+200, nothing stored, because a 4xx would only make Stripe retry an event this
+receiver has no use for.  For a payment event (any violation -> 400 naming the
+field, and the event goes to the quarantine):
 
 * ``transactionId`` = ``data.object.payment_intent`` when it is a string,
   else ``data.object.id``; ``eventId`` = the event ``id``;
@@ -115,12 +119,6 @@ def _integer(field: str, value: object) -> int:
     return int(value)
 
 
-def _object(field: str, value: object) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise FieldError(field, "must be an object", missing=value is None)
-    return value
-
-
 def _event_id(data: Mapping[str, Any]) -> str:
     value = data.get("id")
     if not isinstance(value, str) or not _EVENT_ID_RE.fullmatch(value):
@@ -142,16 +140,18 @@ def map_delivery(delivery: Delivery) -> Mapped:
     if field is not None:
         raise FieldError(field, "appears more than once")
     event_id = _event_id(data)
+    container = data.get("data")
+    obj = container.get("object") if isinstance(container, dict) else None
+    if not isinstance(obj, dict) or obj.get("amount") is None or obj.get("currency") is None:
+        # Not a payment event (customer.*, a plan without amount, a thin v2 event...): acknowledged, not stored.
+        return Mapped((), ignored_event_id=event_id)
+    field = duplicated(obj, ("id", "payment_intent", "amount", "currency", "amount_refunded"))
+    if field is not None:
+        raise FieldError(field, "appears more than once")
     if "type" not in data:
         raise FieldError("type", "is required", missing=True)
     event_type = check_text("type", data["type"], MAX_TEXT_LENGTH)
     created = _created(data)
-    obj = _object("data.object", _object("data", data.get("data")).get("object"))
-    field = duplicated(obj, ("id", "payment_intent", "amount", "currency", "amount_refunded"))
-    if field is not None:
-        raise FieldError(field, "appears more than once")
-    if obj.get("amount") is None or obj.get("currency") is None:
-        return Mapped((), ignored_event_id=event_id)
     intent = obj.get("payment_intent")
     transaction_id = check_transaction_id(intent if isinstance(intent, str) else obj.get("id"))
     amount_minor = _integer("amount", obj["amount"])
