@@ -121,3 +121,12 @@ def test_unusable_key_is_500(aws: Any, providers: Any, call: Any) -> None:
 def test_the_body_is_decoded_only_after_the_size_check(aws: Any, providers: Any, call: Any) -> None:
     body = adyen_body([adyen_item(merchantReference="x" * (256 * 1024))])
     assert error(call(adyen_event(body))) == (413, "payload_too_large")
+
+
+def test_each_item_may_verify_against_a_different_configured_key(aws: Any, providers: Any, call: Any) -> None:
+    old = "11" * 32
+    providers.set_adyen(f"{ADYEN_HMAC_KEY} {old}")
+    items = sign_adyen_items([adyen_item()]) + sign_adyen_items([adyen_item(pspReference="P2")], old)
+    body = json.dumps({"live": "false", "notificationItems": [{"NotificationRequestItem": i} for i in items]})
+    assert accepted(call(adyen_event(body.encode())))
+    assert aws.count() == 2

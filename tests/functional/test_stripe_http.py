@@ -135,3 +135,17 @@ def test_storage_failure_is_5xx_and_a_retry_stores_it(aws: Any, providers: Any, 
     assert (status, body["error"]["code"]) == (503, "storage_unavailable")
     assert answer(call(delivery))[1]["status"] == "accepted"
     assert aws.count() == 1
+
+
+def test_only_v1_counts_v0_is_ignored(aws: Any, providers: Any, call: Any) -> None:
+    body = stripe_body(stripe_payment())
+    header = stripe_header(body)
+    t, v1 = header.split(",")
+    assert answer(call(stripe_event(body, header=f"{t},v0={v1.removeprefix('v1=')}")))[0] == 401
+    assert answer(call(stripe_event(body, header=f"{t},v0={'0' * 64},{v1}")))[0] == 200
+
+
+def test_transaction_is_the_object_id_without_a_payment_intent(aws: Any, providers: Any, call: Any) -> None:
+    event = stripe_payment("charge.succeeded", event_id="evt_charge", id="ch_standalone", payment_intent=None)
+    assert answer(call(stripe_event(event)))[1]["transactionId"] == "ch_standalone"
+    assert aws.get("ch_standalone", "evt_charge") is not None
