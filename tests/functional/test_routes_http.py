@@ -21,7 +21,7 @@ from provider_signing import (
 )
 from webhook import wiring
 
-from tests.functional.conftest import STRIPE_PARAM
+from .conftest import ADYEN_PARAM, STRIPE_PARAM
 
 BIG = 256 * 1024 + 1
 
@@ -153,7 +153,7 @@ def test_secret_caching_is_per_parameter(aws: Any, providers: Any, call: Any) ->
             assert call(adyen_event([adyen_item(pspReference=f"PC{n}")]))["statusCode"] == 200
     finally:
         del ssm.get_parameter
-    assert sorted(calls) == sorted([STRIPE_PARAM, "/webhook/functest/adyen-hmac-key"])
+    assert sorted(calls) == sorted([STRIPE_PARAM, ADYEN_PARAM])
 
 
 def test_error_bodies_never_carry_secrets_or_resource_names(aws: Any, providers: Any, call: Any) -> None:

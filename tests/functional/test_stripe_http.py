@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from provider_signing import sample, stripe_body, stripe_event, stripe_header, stripe_payment
 from webhook import aws as aws_clients
 
-from tests.functional.conftest import number
+from .conftest import number
 
 
 def answer(response: dict[str, Any]) -> tuple[int, dict[str, Any]]:
