@@ -15,7 +15,9 @@ Stripe (checked 2026-12-01 against https://docs.stripe.com/currencies,
 
 Adyen (checked 2026-12-01 against
 https://docs.adyen.com/development-resources/currency-codes; the same lists
-are in Adyen's own plugins, e.g. adyen-magento2 ``Helper/Data::decimalNumbers``):
+appear in Adyen integrations that cite that page, e.g. odoogap/vuestorefront
+``payment_adyen_og/const.py`` and the OCA ``CURRENCY_DECIMALS`` of the codes
+that differ from ISO 4217):
 
 * 0: CVE DJF GNF IDR JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF
 * 3: BHD IQD JOD KWD LYD OMR TND
