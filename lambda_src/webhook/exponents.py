@@ -1,34 +1,11 @@
-"""Minor units -> exact amounts: each provider's exponent table, in this one place.
+"""Minor units -> exact amounts by each provider's exponent table (checked 2026-12-01).
 
-A provider sends an integer amount in the currency's *minor* unit; the stored
-``amount`` is that integer divided by ``10**e`` exactly, with ``e`` taken from
-the provider's own table (the providers do not all follow ISO 4217).
-
-Stripe (checked 2026-12-01 against https://docs.stripe.com/currencies,
-"Zero-decimal currencies" and "Three-decimal currencies"):
-
-* 0: BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF
-* 3: BHD JOD KWD OMR TND
-* 2: every other currency.  Stripe's "special cases" (ISK, HUF, TWD, UGX) keep
-  these API exponents; they only restrict which amounts may be charged or paid
-  out, which does not change how a sent amount reads.
-
-Adyen (checked 2026-12-01 against
-https://docs.adyen.com/development-resources/currency-codes; the same lists
-appear in Adyen integrations that cite that page, e.g. odoogap/vuestorefront
-``payment_adyen_og/const.py`` and the OCA ``CURRENCY_DECIMALS`` of the codes
-that differ from ISO 4217):
-
-* 0: CVE DJF GNF IDR JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF
-* 3: BHD IQD JOD KWD LYD OMR TND
-* 2: every other currency.  Adyen's page marks CLP (ISO 0), CVE (ISO 2),
-  IDR (ISO 2) and ISK (ISO 0) as "differs from standard": CLP 2, CVE 0,
-  IDR 0, ISK 2 here.
-
-The conversion builds the Decimal from the integer's digits and the negative
-exponent (``Decimal((sign, digits, -e))``): no arithmetic, no context, so no
-rounding for any number of digits (``scaleb``/``quantize`` would round to the
-28-digit default context).
+Stripe: https://docs.stripe.com/currencies (zero- and three-decimal lists).
+Adyen: https://docs.adyen.com/development-resources/currency-codes (CLP 2, CVE 0,
+IDR 0, ISK 2 differ from ISO 4217; the same lists in integrations citing it,
+e.g. odoogap/vuestorefront ``payment_adyen_og/const.py``).  Every other code: 2.
+The Decimal is built from the digits (``Decimal((sign, digits, -e))``): no
+context, no rounding (``scaleb`` would round to 28 digits).
 """
 
 from __future__ import annotations

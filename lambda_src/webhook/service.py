@@ -1,22 +1,9 @@
-"""The request pipeline, in the order the contract fixes (CONTRACT §1 and §4).
+"""The request pipeline in contract order (CONTRACT §1, §4, §5); see lambda_src/README.md, "Responses".
 
-0. ``rawPath`` -> the provider (:mod:`webhook.providers`); any other path, or
-   a provider whose secret variable is unset -> 404 ``unknown_provider``
-1. method other than POST -> 405
-2. decoded body above 256 KiB -> 413
-3. the provider's signature on the raw bytes (before any parsing; a body that
-   is not even decodable base64 cannot carry one) -> 401
-4./5. the provider's parse + map: UTF-8 JSON, field rules -> 400 naming the field
-   (an authentic event refused here is first copied to the quarantine queue
-   when one is configured; if that copy fails -> 5xx, so it is retried)
-6. one conditional write per event record -> 200 accepted / duplicate
-   (Stripe: ``ignored`` for a non-payment event; Adyen: ``[accepted]`` once
-   every item is stored or already there), and, when a payments table is
-   configured, after each record the payment-status write (CONTRACT §5)
-
-Server-side failures (configuration, secret, storage, anything unexpected)
-become sanitized 5xx responses.  A 2xx is returned only after every write
-succeeded or reported that the item was already there.
+route (404) -> method (405) -> size (413) -> the provider's verify (401) ->
+parse + map (400; an authentic refusal is quarantined first) -> per record: the
+event write, then the payment write when configured -> the provider's 200.
+Server-side failures become sanitized 5xx; a 2xx only after every write.
 """
 
 from __future__ import annotations

@@ -1,23 +1,6 @@
-"""Event times: strict ISO-8601 / RFC 3339 date-times, and UTC in one fixed format.
+"""Strict ISO-8601 / RFC 3339 date-times (no offset = UTC) and UTC in ``YYYY-MM-DDTHH:MM:SS.mmmZ``.
 
-Accepted (:func:`parse_datetime`)::
-
-    YYYY-MM-DD T HH:MM[:SS[.fraction]] [Z | +HH:MM | -HH:MM]
-
-* the separator is ``T`` (or ``t``, RFC 3339 section 5.6); the zone ``Z`` or ``z``;
-* seconds are optional (ISO 8601 allows ``HH:MM``); the fraction has 1-9 digits;
-* an offset has hours and minutes only (no seconds), each in range;
-* every field is a real calendar value (no month 13, no February 30, no
-  leap second 60: ``datetime`` cannot hold one);
-* no offset: the time is taken as UTC (payment providers and logs mostly send
-  UTC this way; refusing it would drop events whose time is otherwise clear).
-
-Refused: dates without a time, other separators (``x``, space, NUL), week or
-ordinal dates, basic format without dashes/colons, any surrounding text.
-
-:func:`utc_text` writes the fixed ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (UTC,
-milliseconds truncated, always 24 characters), so comparing two such strings
-compares the times.
+Grammar and choices: lambda_src/README.md, "Body and fields" > ``timestamp``.
 """
 
 from __future__ import annotations

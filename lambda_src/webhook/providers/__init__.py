@@ -1,17 +1,4 @@
-"""Routing on the Function URL's ``rawPath``: one provider module per path (CONTRACT §4).
-
-=============  ===========  ========================
-path           provider     secret parameter named by
-=============  ===========  ========================
-``/``          standard     ``WEBHOOK_SECRET_PARAM``
-``/standard``  standard     ``WEBHOOK_SECRET_PARAM``
-``/stripe``    stripe       ``STRIPE_SECRET_PARAM``
-``/adyen``     adyen        ``ADYEN_HMAC_KEY_PARAM``
-=============  ===========  ========================
-
-Paths match exactly (case-sensitive, no trailing slash, the query string is
-not part of ``rawPath``).
-"""
+"""Routing on ``rawPath`` (exact match): ``/`` and ``/standard``, ``/stripe``, ``/adyen`` (CONTRACT §4)."""
 
 from __future__ import annotations
 

@@ -1,31 +1,8 @@
-"""``/adyen``: Adyen standard notifications (JSON), HMAC per item (CONTRACT §4).
+"""``/adyen``: per-item ``hmacSignature`` (as Adyen's ``util.py``, on every item), items -> records.
 
-Body ``{"live": "true"|"false", "notificationItems": [{"NotificationRequestItem": {...}}, ...]}``.
-
-Verification comes first and uses nothing else of the body: it is decoded as
-JSON (:func:`webhook.parsing.decode`) only to reach each item's signed fields;
-an undecodable body, no ``notificationItems`` list, an empty list or an entry
-without a ``NotificationRequestItem`` object is 401.  Every item must carry
-``additionalData.hmacSignature`` = base64(HMAC-SHA256(key, payload)) matching
-one configured key, where key = hex decoding of a secret and payload =
-``pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success``
-(as Adyen's ``util.generate_notification_sig``: absent fields are empty
-strings, strings as sent, numbers by their JSON text; ``null`` is taken as
-absent; an object or array where a field should be cannot verify).  Unlike the
-SDK, which checks one item, every item is checked, and nothing is mapped
-until all have verified.  Adyen's scheme has no timestamp: the idempotent
-store is the replay protection.
-
-Mapping, per item (any violation is a 400 for the whole delivery, nothing stored):
-
-* ``transactionId`` = ``originalReference`` when non-empty, else ``pspReference``;
-* ``eventId`` = ``{eventCode}:{pspReference}:{success}``;
-* ``success``: the string ``"true"`` or ``"false"``; stored as BOOL;
-* ``amountMinor`` = ``amount.value`` (a JSON integer), ``amount`` by Adyen's
-  exponent table (:mod:`webhook.exponents`), ``currency`` = ``amount.currency``;
-* ``status`` = ``eventCode``; ``timestamp`` = ``eventDate`` as sent (an
-  ISO-8601 date-time, converted to UTC for the payment status); absent ->
-  the processing time.
+The body is decoded as JSON only to reach the signed fields; nothing is
+mapped until every item has verified.  Rules and choices: lambda_src/README.md,
+"Providers" > ``/adyen``.
 """
 
 from __future__ import annotations

@@ -1,16 +1,5 @@
-"""What every provider module produces: an authentic delivery, then event records.
-
-A provider module has one job in two steps, both pure (no AWS, no clock
-except the ``now`` it is given):
-
-1. ``verify(headers, raw, keys, tolerance_seconds=..., now=...) -> Delivery``
-   checks the provider's signature on the raw body bytes, or raises
-   :class:`webhook.signature.SignatureError` (401);
-2. ``map_delivery(delivery) -> Mapped`` parses the body and maps
-   it to the records to store, or raises a 400 :class:`WebhookError`.
-
-The service (:mod:`webhook.service`) does everything around them: routing,
-405/413, secrets, quarantine, the writes, the response.
+"""What a provider module produces: ``verify`` -> :class:`Delivery` (or SignatureError, 401),
+``map_delivery`` -> :class:`Mapped` records (or a 400).  Both pure; :mod:`webhook.service` does the rest.
 """
 
 from __future__ import annotations

@@ -1,10 +1,4 @@
-"""``/`` and ``/standard``: Standard Webhooks signature, the contract's flat payload (CONTRACT §1).
-
-verify: :func:`webhook.signature.verify` (``webhook-id``/``-timestamp``/``-signature``).
-map: :func:`webhook.parsing.parse_object` then :func:`webhook.validation.validate`;
-one record, ``eventId`` = ``webhook-id``.  The payment event time is the
-payload's ``timestamp`` converted to UTC, else the first processing time.
-"""
+"""``/`` and ``/standard``: Standard Webhooks signature, CONTRACT §1's payload; ``eventId`` = ``webhook-id``."""
 
 from __future__ import annotations
 

@@ -1,34 +1,6 @@
-"""``/stripe``: Stripe events, signed with ``Stripe-Signature`` (CONTRACT §4).
+"""``/stripe``: ``Stripe-Signature`` (as stripe-python ``WebhookSignature``), Stripe event -> record.
 
-Signature (as stripe-python ``_webhook.py`` ``WebhookSignature.verify_header``):
-
-* header ``Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>...]``: items
-  split on ``,``, each ``key=value``; the first ``t`` is the timestamp (ASCII
-  digits here; the SDK's ``int()`` is laxer); every ``v1`` is a candidate;
-  other schemes (``v0``) are ignored;
-* signed content ``{t}.{raw body}``, HMAC-SHA256 keyed by the UTF-8 bytes of the
-  whole secret string (``whsec_...`` included, not base64-decoded), lower-case
-  hex; any configured secret may match any ``v1`` (constant-time compares, no
-  early exit);
-* tolerance both ways (the SDK checks only the past).
-
-Mapping: the event ``id`` is required (1-256 printable ASCII, else 400).  A
-*payment event* is one whose ``data.object`` is an object with a non-null
-``currency`` and a non-null ``amount``; anything else authentic (including a
-body without ``data.object``, e.g. a thin v2 event notification) is ignored:
-200, nothing stored, because a 4xx would only make Stripe retry an event this
-receiver has no use for.  For a payment event (any violation -> 400 naming the
-field, and the event goes to the quarantine):
-
-* ``transactionId`` = ``data.object.payment_intent`` when it is a string,
-  else ``data.object.id``; ``eventId`` = the event ``id``;
-* ``amountMinor`` = ``data.object.amount``, a JSON integer literal (else 400
-  ``amount``), ``amount`` = amountMinor / 10^e by Stripe's table
-  (:mod:`webhook.exponents`); ``currency`` upper-cased, ISO 4217;
-* ``status`` = the event ``type``; ``timestamp`` = ``created`` (integer Unix
-  seconds) as ISO-8601 UTC, which is also the payment event time;
-* ``charge.refunded`` passes ``data.object.amount_refunded`` (integer literal
-  when present) to the status mapping (partially_refunded).
+Rules and choices: lambda_src/README.md, "Providers" > ``/stripe``.
 """
 
 from __future__ import annotations
