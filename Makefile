@@ -23,7 +23,7 @@ PYTEST    := $(PYTHON) -m pytest
 CLI_CONFIG = $(shell $(TOOLCHAIN) cli-config-path)
 TF_ENV     = $(if $(CLI_CONFIG),TF_CLI_CONFIG_FILE=$(CLI_CONFIG),)
 
-.PHONY: help tools tofu lint-tools test test-unit test-functional test-terraform test-e2e plan up down demo bench lint docs fuzz faults load clean
+.PHONY: help tools tofu rie lint-tools test test-unit test-functional test-terraform test-e2e plan up down demo bench lint docs fuzz faults load clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -43,7 +43,7 @@ lint-tools: ## build tflint, actionlint and terraform-docs into the cache
 TOFU_TESTS := tests/terraform/test_root_plan.py tests/terraform/test_validation.py
 TOFU_PASS   = $(if $(filter tofu,$(notdir $(TERRAFORM))),@true,$(TF_ENV) TERRAFORM=tofu $(PYTEST) $(TOFU_TESTS))
 
-test: tools tofu ## everything: unit, functional, Terraform plan (Terraform and OpenTofu) and end-to-end tests
+test: tools tofu rie ## everything: unit, functional, Terraform plan (Terraform and OpenTofu) and end-to-end tests
 	$(TF_ENV) $(PYTEST) tests
 	$(TOFU_PASS)
 
@@ -57,33 +57,36 @@ test-terraform: tools tofu ## plan tests with tftest against the emulator (Terra
 	$(TF_ENV) $(PYTEST) tests/terraform
 	$(TOFU_PASS)
 
-test-e2e: tools ## the local stack over HTTP
+test-e2e: tools rie ## the local stack over HTTP
 	$(TF_ENV) $(PYTEST) tests/e2e
 
 plan: tools ## plan the root module against the emulator into build/plan.json
-	$(TF_ENV) $(PYTHON) tools/plan.py --environment-suffix $(ENV_SUFFIX)
+	$(TF_ENV) $(PYTHON) -m local_stack.plan --environment-suffix $(ENV_SUFFIX)
 
-up: tools ## start emulator + apply the stack + local Function URL; writes build/local.env
-	$(TF_ENV) $(PYTHON) tools/local/stack.py up --environment-suffix $(ENV_SUFFIX)
+rie: ## build aws-lambda-rie (AWS's Lambda Runtime Interface Emulator) into the cache; the local stack runs the function on it
+	@$(GO_TOOLS) rie
+
+up: tools rie ## start emulator (IAM enforced) + apply the stack + local Function URL on AWS's Lambda runtime; writes build/local.env
+	$(TF_ENV) $(PYTHON) -m local_stack up --environment-suffix $(ENV_SUFFIX)
 
 down: tools ## destroy the stack and stop every process `up` started
-	$(TF_ENV) $(PYTHON) tools/local/stack.py down
+	$(TF_ENV) $(PYTHON) -m local_stack down
 
-demo: tools ## up, send signed sample webhooks, show the stored transactions, down
-	$(TF_ENV) $(PYTHON) tools/local/stack.py demo --environment-suffix $(ENV_SUFFIX)
+demo: tools rie ## up, send signed sample webhooks, show the stored transactions, down
+	$(TF_ENV) $(PYTHON) -m webhook_cli.demo --environment-suffix $(ENV_SUFFIX)
 
-bench: tools ## benchmark into build/bench.json
-	$(TF_ENV) $(PYTHON) bench/run.py
+bench: tools rie ## benchmark into build/bench.json
+	$(TF_ENV) $(PYTHON) -m bench.run
 
 FUZZ_EXAMPLES ?= 20000
 fuzz: tools ## hostile input: hypothesis at FUZZ_EXAMPLES (default 20000) examples per property; executions, findings
 	FUZZ_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PYTEST) tests/fuzz -p no:cacheprovider -q
 
-faults: tools ## fault tests on a Terraform-applied local stack: emulator frozen mid-load, then the full load
+faults: tools rie ## fault tests on a Terraform-applied local stack: emulator frozen mid-load, then the full load
 	FAULTS_STACK=terraform FREEZE_SECONDS=20 FREEZE_CONCURRENCY=16 LOAD_REQUESTS=2000 LOAD_CONCURRENCY=32 \
 	  $(TF_ENV) $(PYTEST) tests/faults -p no:cacheprovider -s -q
 
-load: tools ## 2000 requests, concurrency 32, 20 % re-deliveries on a Terraform-applied local stack: lost, doubled, p50/p99
+load: tools rie ## 2000 requests, concurrency 32, 20 % re-deliveries on a Terraform-applied local stack: lost, doubled, p50/p99
 	FAULTS_STACK=terraform LOAD_REQUESTS=$(or $(LOAD_REQUESTS),2000) LOAD_CONCURRENCY=$(or $(LOAD_CONCURRENCY),32) \
 	  $(TF_ENV) $(PYTEST) tests/faults/test_load.py -p no:cacheprovider -s -q
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import LAMBDA_SRC, PEERS, lambda_env, log, median
+from bench.common import LAMBDA_SRC, PEERS, lambda_env, log, median
 
 # name -> (module to import, folder put first on sys.path or None)
 KINDS = ("boto3", "ours", "powertools", "seed")

@@ -21,16 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PEERS = BENCH / "peers"
 LAMBDA_SRC = ROOT / "lambda_src"
-TOOLS = ROOT / "tools"
 
 # lambda_src is zipped as it is: never leave __pycache__ in it.
 sys.dont_write_bytecode = True
-for _path in (str(TOOLS),):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
 
-from emulator import create_transactions_table  # noqa: E402
-from send_webhook import signature_headers  # noqa: E402  (the sender's own signing code, not the receiver's)
+from local_stack.emulator import create_transactions_table  # noqa: E402  (after dont_write_bytecode)
+from webhook_cli.signing import signature_headers  # noqa: E402  (the providers' own signing code)
 
 REGION = "us-east-1"
 BODY_BYTES = 1024
@@ -172,7 +168,7 @@ class AwsSetup:
 
 def lambda_env(endpoint: str) -> dict[str, str]:
     """What a Lambda execution environment of each contender sees (the emulator's fake credentials)."""
-    from emulator import aws_env
+    from local_stack.emulator import aws_env
 
     return {
         **aws_env(endpoint, REGION),

@@ -34,12 +34,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import REGION, ROOT, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
-from emulator import aws_env, create_function, stop_process_group
-from send_webhook import read_env_file, signature_headers
+from bench.common import REGION, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
+from local_stack.emulator import aws_env, create_function, stop_process_group
+from local_stack.envfile import read_env_file
+from webhook_cli.signing import signature_headers
 
-STACK_SCRIPT = ROOT / "tools" / "local" / "stack.py"
-GATEWAY_SCRIPT = ROOT / "tools" / "local" / "gateway.py"
+STACK_COMMAND = [sys.executable, "-m", "local_stack"]  # run from ROOT (`make bench`)
+GATEWAY_COMMAND = [sys.executable, "-m", "local_stack.gateway"]
 
 
 @dataclass
@@ -156,7 +157,7 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
         try:
             log(f"http: tools/local/stack.py up (build dir {build_dir}, log {log_path})")
             subprocess.run(  # noqa: S603 - tools/local/stack.py
-                [sys.executable, str(STACK_SCRIPT), "up", "--environment-suffix", "bench"],
+                [*STACK_COMMAND, "up", "--environment-suffix", "bench"],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -169,7 +170,7 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
         finally:
             log("http: tools/local/stack.py down")
             subprocess.run(  # noqa: S603 - tools/local/stack.py
-                [sys.executable, str(STACK_SCRIPT), "down"],
+                [*STACK_COMMAND, "down"],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -212,8 +213,7 @@ def gateway_target(endpoint: str, zip_path: Path, workdir: Path, max_workers: in
     with (workdir / "gateway.log").open("ab") as out:
         process = subprocess.Popen(  # noqa: S603 - tools/local/gateway.py
             [
-                sys.executable,
-                str(GATEWAY_SCRIPT),
+                *GATEWAY_COMMAND,
                 "--function-name",
                 name,
                 "--zip",

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from common import (
+from bench.common import (
     LAMBDA_SRC,
     PEERS,
     TABLE,

@@ -27,10 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import common
-from common import ROOT, environment, log, rnd
+from bench import common
+from bench.common import ROOT, environment, log, rnd
 
 # key -> (comparison, limit); checked on the numbers of this run only.
 GOALS: dict[str, tuple[str, float]] = {
@@ -137,19 +135,19 @@ class Run:
             self.timings[name] = round(time.monotonic() - started, 1)
 
     def execute(self) -> dict[str, Any]:
-        from emulator import Emulator
+        from local_stack.emulator import Emulator
 
         s = self.settings
         self.work.mkdir(parents=True, exist_ok=True)
         load_before = os.getloadavg()
         started = time.monotonic()
 
-        import zipsize
+        from bench import zipsize
 
         zip_copy = self.work / "lambda.zip"
         zip_info = self.phase("zip", lambda: zipsize.build_zip(self.work / "tf", zip_copy))
 
-        import coldimport
+        from bench import coldimport
 
         cold = self.phase("cold_import", lambda: coldimport.measure_cold_imports(s.cold_rounds, self.work))
 
@@ -157,7 +155,7 @@ class Run:
         with Emulator(self.work / "logs" / "emulator.log") as emulator, contextlib.ExitStack() as stack:
             setup = common.create_aws_resources(emulator.endpoint)
             stack.enter_context(environment(setup.env))
-            import inprocess
+            from bench import inprocess
 
             samples = self.phase(
                 "latency", lambda: inprocess.measure_latency(s.latency_rounds, s.latency_warmup, self.run_id)
@@ -185,7 +183,7 @@ class Run:
         return result
 
     def http(self, endpoint: str, terraform_zip: Path | None) -> dict[str, Any]:
-        import http_load
+        from bench import http_load
 
         s = self.settings
         reasons = []

@@ -10,9 +10,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from common import log
-from emulator import Emulator
-from tfwork import copy_root_module, run
+from bench.common import log
+from local_stack.emulator import Emulator
+from local_stack.tfwork import copy_root_module, run
 
 SUFFIX = "bench"
 

@@ -5,11 +5,14 @@
 #   tflint      - Terraform linter; its terraform ruleset is bundled
 #   actionlint  - GitHub Actions workflow linter
 #   terraform-docs - README inputs/outputs tables (`make docs`)
+#   rie         - aws-lambda-rie, AWS's Lambda Runtime Interface Emulator: the local
+#                 stack runs the function on it (with awslambdaric from the venv);
+#                 `make up`, `make demo` and `make test` build it
 # Every build: go install (or go build in a wrapper module, see build_in_wrapper)
 # with -trimpath -ldflags='-s -w', and a heartbeat every 30 s.
 # Not obtainable here: github.com/terraform-linters/tflint-ruleset-aws (the proxy
 # refuses its version list and v0.45.0: "This module version is not available.").
-# Usage: tools/go-tools.sh all|lint|tofu|tflint|actionlint|terraform-docs
+# Usage: tools/go-tools.sh all|lint|tofu|tflint|actionlint|terraform-docs|rie
 set -euo pipefail
 
 CACHE="${WEBHOOK_CACHE:-$HOME/.cache/webhook-stack}"
@@ -25,6 +28,9 @@ ACTIONLINT_MODULE=github.com/rhysd/actionlint
 ACTIONLINT_VERSION=v1.7.12
 TERRAFORM_DOCS_MODULE=github.com/terraform-docs/terraform-docs
 TERRAFORM_DOCS_VERSION=v0.20.0
+# No release tags on the proxy: the pseudo-version of the commit (main, 2026-10-30).
+RIE_MODULE=github.com/aws/aws-lambda-runtime-interface-emulator
+RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
 
 log() { printf '[go-tools %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -148,12 +154,26 @@ build_terraform_docs() {
   log "installed $(version_line "$BIN/terraform-docs" --version) in $BIN"
 }
 
+# aws-lambda-rie has no --version flag: a stamp file next to it records the build.
+build_rie() {
+  local stamp="$BIN/aws-lambda-rie.version"
+  if [ -x "$BIN/aws-lambda-rie" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$RIE_VERSION" ]; then
+    log "aws-lambda-rie $RIE_VERSION: already in $BIN"
+    return 0
+  fi
+  rm -f "$stamp"
+  go_install aws-lambda-rie "$RIE_MODULE/cmd/aws-lambda-rie" "$RIE_VERSION"
+  printf '%s\n' "$RIE_VERSION" > "$stamp"
+  log "installed aws-lambda-rie $RIE_VERSION in $BIN"
+}
+
 case "${1:-all}" in
   tofu) build_tofu ;;
   tflint) build_tflint ;;
   actionlint) build_actionlint ;;
   terraform-docs) build_terraform_docs ;;
+  rie) build_rie ;;
   lint) build_tflint; build_actionlint; build_terraform_docs ;;
-  all) build_tflint; build_actionlint; build_terraform_docs; build_tofu ;;
-  *) echo "usage: $0 all|lint|tofu|tflint|actionlint|terraform-docs" >&2; exit 2 ;;
+  all) build_tflint; build_actionlint; build_terraform_docs; build_tofu; build_rie ;;
+  *) echo "usage: $0 all|lint|tofu|tflint|actionlint|terraform-docs|rie" >&2; exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 """Shared fixtures of the end-to-end tests.
 
-Every process a test starts (moto server, local Function URL, their workers) is
-stopped in a fixture finalizer, so nothing is left running when a test fails.
+Every process a test starts (moto server, local Function URL, its execution
+environments: aws-lambda-rie and the runtime under it) is stopped in a fixture
+finalizer, so nothing is left running when a test fails.
 Tests use their own build directory (LOCAL_STACK_BUILD_DIR), never the
 developer's build/, so they can run while `make up` is up.
 """
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,12 +18,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-for path in (ROOT / "tools" / "local", ROOT / "tools"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-
-import stack  # noqa: E402  (tools/local/stack.py)
+from local_stack import stack
 
 ROLE_POLICY = json.dumps(
     {
@@ -44,7 +38,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        stack.stop_process(pid, "moto", "emulator")
+        stack.stop_process(pid, stack.EMULATOR_MARKER, "emulator")
         assert not stack.pid_alive(pid)
 
 
@@ -98,6 +92,13 @@ def deploy(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Call
     return _deploy
 
 
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 class RunningGateway:
     def __init__(self, pid: int, info: dict, layout: stack.Layout) -> None:
         self.pid = pid
@@ -106,17 +107,16 @@ class RunningGateway:
         self.layout = layout
 
     def worker_pids(self) -> list[int]:
-        """Live worker processes of this gateway (they share its process group)."""
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == self.pid:
-                continue
-            try:
-                if os.getpgid(int(entry.name)) == self.pid and stack.pid_alive(int(entry.name)):
-                    found.append(int(entry.name))
-            except (ProcessLookupError, PermissionError):
-                continue
-        return found
+        """Live processes under this gateway: its aws-lambda-rie processes and the runtimes they run.
+
+        The runtimes run in process groups of their own (RIE starts them so), so the
+        gateway's descendants are found through their parent pids.
+        """
+        return [pid for pid in stack.descendants(self.pid) if stack.pid_alive(pid)]
+
+    def runtime_pids(self) -> list[int]:
+        """The Python runtimes (awslambdaric) alive under this gateway."""
+        return [pid for pid in self.worker_pids() if cmdline(pid).split(b"\0")[:3][1:] == [b"-m", b"awslambdaric"]]
 
     def function_log(self) -> str:
         path = self.layout.logs / "function.log"
@@ -140,6 +140,6 @@ def gateway(moto_endpoint: str, tmp_path: Path) -> Iterator[Callable[..., Runnin
     finally:
         for running in started:
             workers = running.worker_pids()
-            stack.stop_process(running.pid, "gateway.py", "gateway")
+            stack.stop_process(running.pid, stack.GATEWAY_MARKER, "gateway")
             assert not stack.pid_alive(running.pid)
             assert not [pid for pid in workers if stack.pid_alive(pid)], "workers outlived their gateway"

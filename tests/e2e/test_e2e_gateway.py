@@ -1,7 +1,9 @@
-"""The local Function URL (tools/local/gateway.py) against functions deployed to moto.
+"""The local Function URL (local_stack.gateway) on AWS's Lambda runtime, against functions deployed to moto.
 
-No Terraform here: functions are created with boto3 from small zips, as the brief
-for the harness describes, so these run on any machine with the venv.
+No Terraform here: functions are created with boto3 from small zips, so these run on
+any machine with the venv and aws-lambda-rie (`make rie`). The function runs on
+aws-lambda-rie + awslambdaric; the tests marked "real runtime" show behaviour the
+home-made worker this replaced did not have.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import boto3
 import pytest
 import requests
+
+from local_stack import stack
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -50,6 +55,21 @@ def handler(event, context):
                 "isBase64Encoded": True, "body": base64.b64encode(bytes(range(256))).decode()}
     elif path == "/unserialisable":
         return {"statusCode": 200, "body": object()}
+    elif path == "/decimal":
+        from decimal import Decimal
+        return {"amount": Decimal("1234567890123456789.01"), "tiny": Decimal("1E-130"), "note": "naïve"}
+    elif path == "/context":
+        return {"statusCode": 200, "body": json.dumps({
+            "aws_request_id": context.aws_request_id,
+            "invoked_function_arn": context.invoked_function_arn,
+            "log_group_name": context.log_group_name,
+            "log_stream_name": context.log_stream_name,
+            "function_version": context.function_version,
+            "identity": type(context.identity).__name__,
+            "client_context": context.client_context,
+            "context_type": type(context).__module__ + "." + type(context).__name__,
+            "runtime_api": os.environ.get("AWS_LAMBDA_RUNTIME_API"),
+        })}
     elif path == "/aws":
         tables = boto3.client("dynamodb").list_tables()["TableNames"]
         account = boto3.client("sts").get_caller_identity()["Account"]
@@ -180,7 +200,9 @@ def test_function_configuration_is_read_back_from_the_emulator(main_gateway, mot
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "gw-main"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
     assert env["_HANDLER"] == "app.handler"
-    assert env["_X_AMZN_TRACE_ID"].startswith("Root=1-") and env["_X_AMZN_TRACE_ID"].endswith("Sampled=1")
+    assert env["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "2"
+    # The Function URL adds the trace header; RIE runs a no-op tracer, so no _X_AMZN_TRACE_ID.
+    assert reply["event"]["headers"]["x-amzn-trace-id"].startswith("Root=1-")
     assert reply["function_name"] == "gw-main" and reply["memory"] == "256"
     assert 0 < reply["remaining_ms"] <= 2000
     # The code runs from the extracted zip, not from anywhere in the repository.
@@ -199,7 +221,7 @@ def test_the_gateways_own_environment_does_not_leak_into_the_function(gateway, m
 
 
 def test_workers_reach_the_emulator_through_aws_endpoint_url(main_gateway, moto_endpoint):
-    stack_aws_client("dynamodb", moto_endpoint).create_table(
+    aws_client("dynamodb", moto_endpoint).create_table(
         TableName="gw-e2e-probe",
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
@@ -212,13 +234,30 @@ def test_workers_reach_the_emulator_through_aws_endpoint_url(main_gateway, moto_
     assert "gw-e2e-probe" in body["tables"]
 
 
+def test_the_function_runs_with_its_execution_roles_credentials(main_gateway, moto_endpoint):
+    """As on Lambda: AWS_ACCESS_KEY_ID etc. come from sts:AssumeRole of the function's role."""
+    env = echo(main_gateway)["env"]
+    assert env["AWS_ACCESS_KEY_ID"] not in ("testing", "")
+    assert env["AWS_SESSION_TOKEN"]
+    sts = boto3.client(
+        "sts",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=env["AWS_SESSION_TOKEN"],
+    )
+    assert sts.get_caller_identity()["Arn"].endswith(":assumed-role/e2e-gateway-role/gw-main")
+
+
 def test_refuses_a_zip_that_is_not_the_deployed_code(moto_endpoint, main_function, tmp_path):
     other = tmp_path / "other.zip"
     other.write_bytes(main_function.read_bytes() + b"\0")
     result = subprocess.run(
         [
             sys.executable,
-            str(Path(__file__).resolve().parents[2] / "tools/local/gateway.py"),
+            "-m",
+            "local_stack.gateway",
             "--function-name",
             "gw-main",
             "--zip",
@@ -242,7 +281,8 @@ def test_refuses_to_bind_anything_but_loopback(moto_endpoint, main_function, tmp
     result = subprocess.run(
         [
             sys.executable,
-            str(Path(__file__).resolve().parents[2] / "tools/local/gateway.py"),
+            "-m",
+            "local_stack.gateway",
             "--function-name",
             "gw-main",
             "--zip",
@@ -273,6 +313,29 @@ def test_workers_stay_warm_between_requests(main_gateway):
     assert "hello from the handler" in log  # print() goes to the function log, like CloudWatch
     assert log.count("Init Duration") == 1
     assert f"START RequestId: {second['request_id']}" in log
+    assert f"END RequestId: {second['request_id']}" in log
+    assert "(rapid)" not in log  # RIE's own lines go to runtime.log
+
+
+def report_lines(log: str) -> dict[str, str]:
+    return {line.split("\t")[0].split()[-1]: line for line in log.splitlines() if line.startswith("REPORT RequestId: ")}
+
+
+def test_report_lines_carry_lambdas_init_duration(deploy, gateway):
+    """RIE's own REPORT says ~0.05 ms (it times an asynchronous call) and counts init into
+    Duration; the log router writes Lambda's line from RIE's INIT REPORT instead."""
+    slow_init = "import time\ntime.sleep(0.3)\ndef handler(event, context):\n    return {'ok': True}\n"
+    running = gateway("gw-slow-init", deploy("gw-slow-init", {"app.py": slow_init}, timeout=5))
+    for _ in range(2):
+        assert requests.post(running.url, data=b"{}", timeout=30).status_code == 200
+    reports = list(report_lines(running.function_log()).values())
+    assert len(reports) == 2, reports
+    cold, warm = reports
+    fields = dict(part.split(": ", 1) for part in cold.split("\t")[1:])
+    assert 300 <= float(fields["Init Duration"].removesuffix(" ms")) < 3000
+    assert float(fields["Duration"].removesuffix(" ms")) < 300  # init is not counted into Duration
+    assert fields["Memory Size"] == "256 MB"
+    assert "Init Duration" not in warm
 
 
 def test_a_handler_exception_answers_502_and_the_environment_stays_warm(main_gateway):
@@ -286,12 +349,48 @@ def test_a_handler_exception_answers_502_and_the_environment_stays_warm(main_gat
 
 def test_a_crashing_runtime_answers_502_and_is_replaced(main_gateway):
     before = echo(main_gateway)["pid"]
-    assert requests.get(main_gateway.url + "exit", timeout=30).status_code == 502
+    response = requests.get(main_gateway.url + "exit", timeout=30)
+    assert response.status_code == 502
+    assert response.headers["x-local-lambda-error"] == "Runtime.ExitError"
     assert echo(main_gateway)["pid"] != before
 
 
-def test_an_unserialisable_result_answers_502(main_gateway):
-    assert requests.get(main_gateway.url + "unserialisable", timeout=30).status_code == 502
+def test_real_runtime_an_unserialisable_result_is_lambdas_marshal_error_and_502(main_gateway):
+    response = requests.get(main_gateway.url + "unserialisable", timeout=30)
+    assert response.status_code == 502
+    assert response.headers["x-local-lambda-error"] == "Runtime.MarshalError"
+    assert "not JSON serializable" not in response.text  # no detail to the caller
+    # awslambdaric's own message, in the runtime's log format
+    assert (
+        "[ERROR] Runtime.MarshalError: Unable to marshal response: Object of type object is not JSON serializable"
+        in (main_gateway.function_log())
+    )
+
+
+def test_real_runtime_decimals_in_a_result_are_marshalled_exactly(main_gateway):
+    """Lambda's Python runtime serialises a Decimal from its text (simplejson RawJSON); json.dumps,
+    which the home-made worker used, refuses Decimals (that was a 502 locally, a 200 on Lambda)."""
+    response = requests.get(main_gateway.url + "decimal", timeout=30)
+    assert response.status_code == 200
+    assert '"amount": 1234567890123456789.01' in response.text
+    assert '"tiny": 1E-130' in response.text
+    assert response.json(parse_float=Decimal)["amount"] == Decimal("1234567890123456789.01")
+
+
+def test_real_runtime_context_comes_from_awslambdaric(main_gateway):
+    response = requests.get(main_gateway.url + "context", timeout=30)
+    assert response.status_code == 200
+    context = response.json()
+    assert context["context_type"] == "awslambdaric.lambda_context.LambdaContext"
+    assert context["aws_request_id"] == response.headers["x-amzn-requestid"]
+    assert context["log_group_name"] == "/aws/lambda/gw-main"
+    assert context["log_stream_name"].endswith("]" + context["log_stream_name"].rsplit("]", 1)[1])
+    assert "/[$LATEST]" in context["log_stream_name"]
+    assert context["function_version"] == "$LATEST"
+    assert context["identity"] == "CognitoIdentity" and context["client_context"] is None
+    # RIE names the function in a fixed account and region (its own, not the emulator's).
+    assert context["invoked_function_arn"].endswith(":function:gw-main")
+    assert context["runtime_api"].startswith("127.0.0.1:")
 
 
 def test_a_timeout_answers_502_and_kills_the_worker(main_gateway):
@@ -300,11 +399,12 @@ def test_a_timeout_answers_502_and_kills_the_worker(main_gateway):
     response = requests.get(main_gateway.url + "sleep?s=10", timeout=30)
     elapsed = time.monotonic() - started
     assert response.status_code == 502
-    assert 1.9 <= elapsed < 5, elapsed  # the function's Timeout is 2 s
+    assert response.headers["x-local-lambda-error"] == "Sandbox.Timedout"
+    assert 1.9 <= elapsed < 5, elapsed  # the function's Timeout is 2 s (RIE enforces it)
     assert "Task timed out after 2.00 seconds" in main_gateway.function_log()
     assert not os.path.exists(f"/proc/{before}") or before not in main_gateway.worker_pids()
     after = echo(main_gateway)
-    assert after["pid"] != before and after["init_count"] == 1
+    assert after["pid"] != before and after["init_count"] == 1  # re-initialised, as on Lambda
 
 
 def test_429_when_every_reserved_execution_is_busy(main_gateway):
@@ -322,7 +422,7 @@ def test_429_when_every_reserved_execution_is_busy(main_gateway):
         thread.join()
     assert throttled.status_code == 429
     assert results == [200, 200]
-    assert len(main_gateway.worker_pids()) <= 2
+    assert len(main_gateway.runtime_pids()) <= 2  # one runtime per execution environment
     assert echo(main_gateway)["event"]  # and served again once they are free
 
 
@@ -348,8 +448,10 @@ def test_an_init_failure_answers_502(deploy, gateway):
     package = deploy("gw-broken", {"app.py": "raise RuntimeError('cannot start')\n"})
     running = gateway("gw-broken", package)
     for _ in range(2):
-        assert requests.post(running.url, data=b"{}", timeout=30).status_code == 502
-    assert "RuntimeError: cannot start" in running.function_log()
+        response = requests.post(running.url, data=b"{}", timeout=30)
+        assert response.status_code == 502
+        assert "cannot start" not in response.text
+    assert "[ERROR] RuntimeError: cannot start" in running.function_log()
 
 
 # ------------------------------------------------------------------ responses
@@ -380,7 +482,25 @@ def test_request_bodies_over_6_mb_answer_413(main_gateway):
     assert echo(main_gateway)["event"]  # the server is still fine
 
 
-def stack_aws_client(service: str, endpoint: str):
-    import stack
+def test_an_event_over_6_mb_answers_413(main_gateway):
+    """5 MB of binary is under the limit as a body but not as the base64 event Lambda would receive."""
+    response = requests.post(
+        main_gateway.url,
+        data=b"\0" * (5 * 1024 * 1024),
+        headers={"Content-Type": "application/octet-stream"},
+        timeout=60,
+    )
+    assert response.status_code == 413
+    assert echo(main_gateway)["event"]
 
+
+def test_responses_over_6_mb_answer_502(deploy, gateway):
+    big = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'x' * (6 * 1024 * 1024 + 10)}\n"
+    running = gateway("gw-big", deploy("gw-big", {"app.py": big}, timeout=10))
+    response = requests.post(running.url, data=b"{}", timeout=60)
+    assert response.status_code == 502
+    assert response.headers["x-local-lambda-error"] == "Function.ResponseSizeTooLarge"
+
+
+def aws_client(service: str, endpoint: str):
     return boto3.client(service, **stack.boto3_kwargs(endpoint))

@@ -1,8 +1,11 @@
 """The whole local stack, as `make up` / `make down` run it:
 
-up (moto + terraform apply of the real root module + local Function URL)
+up (moto with IAM enforced + terraform apply of the real root module as the harness
+user + local Function URL, the function on aws-lambda-rie + awslambdaric with its
+execution role's credentials)
 -> signed, re-delivered, unsigned, stale and invalid requests over HTTP
--> items checked in DynamoDB -> up again (idempotent) -> destroy + down.
+-> items checked in DynamoDB -> what the role may not do is refused
+-> up again (idempotent) -> destroy + down.
 
 The tests of this module run in order and share one stack (module-scoped
 fixture). Its finalizer runs `down` again and kills, by recorded pid, anything
@@ -27,36 +30,34 @@ from pathlib import Path
 
 import boto3
 import pytest
-import send_webhook
-import stack
+from botocore.exceptions import ClientError
+
+from local_stack import iam, stack
+from local_stack.envfile import read_env_file
+from webhook_cli import send as send_webhook
 
 ROOT = Path(__file__).resolve().parents[2]
-STACK = ROOT / "tools" / "local" / "stack.py"
 SUFFIX = "e2e"
 
 pytestmark = [pytest.mark.timeout(900)]
 
 
-def aws_client(service: str, endpoint: str):
-    return boto3.client(service, **stack.boto3_kwargs(endpoint))
-
-
-def run_stack(build: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_stack(
+    build: Path, *args: str, timeout: float = 600, module: str = "local_stack"
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "LOCAL_STACK_BUILD_DIR": str(build), "ENV_SUFFIX": SUFFIX}
     result = subprocess.run(
-        [sys.executable, str(STACK), *args],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
     )
-    sys.stdout.write(f"\n$ stack.py {' '.join(args)} -> {result.returncode}\n{result.stdout}\n{result.stderr}")
+    sys.stdout.write(
+        f"\n$ python -m {module} {' '.join(args)} -> {result.returncode}\n{result.stdout}\n{result.stderr}"
+    )
     return result
-
-
-def read_env(path: Path) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
 
 
 class Stack:
@@ -67,8 +68,12 @@ class Stack:
         self.pids: set[int] = set()
 
     def load(self) -> None:
-        self.env = read_env(self.env_file)
+        self.env = read_env_file(self.env_file)
         self.pids |= {int(self.env["EMULATOR_PID"]), int(self.env["GATEWAY_PID"])}
+
+    def client(self, service: str, credentials: iam.Credentials | None = None):
+        """A client of the emulator as the harness user (local.env's key), or with ``credentials``."""
+        return boto3.client(service, **stack.boto3_kwargs(self.env["AWS_ENDPOINT_URL"], credentials or self.env))
 
     def send(
         self,
@@ -91,8 +96,7 @@ class Stack:
         )
 
     def items(self, transaction_id: str) -> list[dict]:
-        client = aws_client("dynamodb", self.env["AWS_ENDPOINT_URL"])
-        return client.query(
+        return self.client("dynamodb").query(
             TableName=self.env["TABLE_NAME"],
             KeyConditionExpression="transactionId = :t",
             ExpressionAttributeValues={":t": {"S": transaction_id}},
@@ -108,7 +112,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory):
         result = run_stack(build, "up")
         if running.env_file.exists():
             running.load()
-        assert result.returncode == 0, f"stack.py up failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        assert result.returncode == 0, f"local_stack up failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         yield running
     finally:
         run_stack(build, "down")
@@ -139,6 +143,16 @@ def test_up_writes_local_env_and_state(local_stack: Stack):
     assert SUFFIX in env["TABLE_NAME"]
     assert env["WEBHOOK_SECRET"].startswith("whsec_")
     assert (local_stack.env_file.stat().st_mode & 0o077) == 0  # it holds a secret
+    # The emulator enforces IAM: local.env carries the harness user's key, not the fake one.
+    assert env["AWS_ACCESS_KEY_ID"].startswith("AKIA") and env["AWS_SECRET_ACCESS_KEY"] != "testing"
+    outputs = json.loads((local_stack.build / "state.json").read_text())["values"]["outputs"]
+    parameters = (outputs.get("provider_secret_parameter_names") or {}).get("value") or {}
+    if "stripe" in parameters:  # per-provider parameters (CONTRACT §4), when the stack has them
+        assert env["STRIPE_SECRET"].startswith("whsec_") and env["STRIPE_SECRET_PARAM"] == parameters["stripe"]
+    if "adyen" in parameters:
+        assert len(env["ADYEN_HMAC_KEY"]) == 64 and bytes.fromhex(env["ADYEN_HMAC_KEY"])
+    if "payments_table_name" in outputs:
+        assert env["PAYMENTS_TABLE_NAME"] == outputs["payments_table_name"]["value"]
     for pid in local_stack.pids:
         assert stack.pid_alive(pid)
     state = json.loads((local_stack.build / "state.json").read_text())
@@ -152,18 +166,18 @@ def test_up_writes_local_env_and_state(local_stack: Stack):
 
 def test_the_secret_is_a_securestring_under_the_stacks_key(local_stack: Stack):
     env = local_stack.env
-    ssm = aws_client("ssm", env["AWS_ENDPOINT_URL"])
+    ssm = local_stack.client("ssm")
     parameter = ssm.get_parameter(Name=env["WEBHOOK_SECRET_PARAM"], WithDecryption=True)["Parameter"]
     assert parameter["Type"] == "SecureString"
     assert parameter["Value"] == env["WEBHOOK_SECRET"]
-    lam = aws_client("lambda", env["AWS_ENDPOINT_URL"])
+    lam = local_stack.client("lambda")
     variables = lam.get_function_configuration(FunctionName=env["FUNCTION_NAME"])["Environment"]["Variables"]
     assert env["WEBHOOK_SECRET"] not in json.dumps(variables)
 
 
 def test_the_gateway_serves_the_zip_terraform_deployed(local_stack: Stack):
     env = local_stack.env
-    lam = aws_client("lambda", env["AWS_ENDPOINT_URL"])
+    lam = local_stack.client("lambda")
     config = lam.get_function_configuration(FunctionName=env["FUNCTION_NAME"])
     ready = json.loads((local_stack.build / "run" / "gateway.json").read_text())
     assert ready["code_sha256"] == config["CodeSha256"]
@@ -173,6 +187,8 @@ def test_the_gateway_serves_the_zip_terraform_deployed(local_stack: Stack):
         ready["reserved_concurrency"]
         == lam.get_function_concurrency(FunctionName=env["FUNCTION_NAME"])["ReservedConcurrentExecutions"]
     )
+    assert ready["runtime"].startswith("aws-lambda-rie + awslambdaric")
+    assert ready["role_arn"] == config["Role"] and ready["iam_enforced"] is True
 
 
 # ------------------------------------------------------------------ requests over HTTP
@@ -260,7 +276,7 @@ def test_authentic_but_refused_events_are_quarantined(local_stack: Stack):
     forged = local_stack.send("msg_e2e_forged", secret="whsec_" + "B" * 43 + "=", body=body)
     assert (refused.status, forged.status) == (400, 401)
 
-    sqs = aws_client("sqs", local_stack.env["AWS_ENDPOINT_URL"])
+    sqs = local_stack.client("sqs")
     seen: dict[str, dict] = {}
     for _ in range(10):
         messages = sqs.receive_message(
@@ -292,7 +308,8 @@ def test_the_sender_cli_against_the_stack(local_stack: Stack):
     result = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "tools" / "send_webhook.py"),
+            "-m",
+            "webhook_cli.send",
             "--env-file",
             str(local_stack.env_file),
             "--transaction-id",
@@ -307,6 +324,7 @@ def test_the_sender_cli_against_the_stack(local_stack: Stack):
         ],
         capture_output=True,
         text=True,
+        cwd=ROOT,
         timeout=60,
         env={
             k: v
@@ -319,6 +337,104 @@ def test_the_sender_cli_against_the_stack(local_stack: Stack):
     assert answers == ["accepted", "duplicate"]
     (item,) = local_stack.items("tx-e2e-cli")
     assert item["amount"] == {"N": "19.99"}
+
+
+# ------------------------------------------------------------------ IAM, enforced by the emulator
+
+
+def runtime_credentials(local_stack: Stack) -> iam.Credentials:
+    """The credentials the function runs with: read from a live runtime's environment."""
+    gateway_pid = int(local_stack.env["GATEWAY_PID"])
+    for pid in stack.descendants(gateway_pid):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if argv[1:3] != [b"-m", b"awslambdaric"]:
+                continue
+            raw = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        environ = dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+        return iam.Credentials.from_env(environ)
+    raise AssertionError("no runtime is alive under the gateway")
+
+
+def denied(call) -> str:
+    with pytest.raises(ClientError) as refused:
+        call()
+    return refused.value.response["Error"]["Code"]
+
+
+def test_the_emulator_refuses_unknown_credentials(local_stack: Stack):
+    fake = iam.Credentials("testing", "testing")
+    assert denied(lambda: local_stack.client("dynamodb", fake).list_tables()) in (
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "403",
+    )
+    assert local_stack.client("dynamodb").list_tables()["TableNames"]  # the harness user may
+
+
+def test_the_function_runs_with_its_roles_assumed_credentials(local_stack: Stack):
+    assert local_stack.send(transaction_id="tx-e2e-warm").status == 200  # a runtime is alive
+    credentials = runtime_credentials(local_stack)
+    assert credentials.session_token and credentials.access_key_id != local_stack.env["AWS_ACCESS_KEY_ID"]
+    role = local_stack.client("lambda").get_function_configuration(FunctionName=local_stack.env["FUNCTION_NAME"])[
+        "Role"
+    ]
+    arn = local_stack.client("sts", credentials).get_caller_identity()["Arn"]
+    assert arn.startswith(role.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/")
+
+
+def test_the_role_is_refused_what_it_must_not_do(local_stack: Stack):
+    """Least privilege, enforced: PutItem on its table, GetParameter of its secret; nothing else."""
+    env = local_stack.env
+    credentials = runtime_credentials(local_stack)
+    table, ddb = env["TABLE_NAME"], local_stack.client("dynamodb", credentials)
+    key = {"transactionId": {"S": "tx-e2e-1"}, "eventId": {"S": "msg_e2e_1"}}
+    assert denied(lambda: ddb.scan(TableName=table)) == "AccessDeniedException"
+    assert denied(lambda: ddb.delete_item(TableName=table, Key=key)) == "AccessDeniedException"
+    assert denied(lambda: ddb.get_item(TableName=table, Key=key)) == "AccessDeniedException"
+    other = "/e2e/not-the-functions-parameter"
+    local_stack.client("ssm").put_parameter(Name=other, Value="x", Type="SecureString", Overwrite=True)
+    ssm = local_stack.client("ssm", credentials)
+    assert denied(lambda: ssm.get_parameter(Name=other, WithDecryption=True)) == "AccessDeniedException"
+    assert denied(lambda: local_stack.client("iam", credentials).list_roles()) in ("AccessDenied", "403")
+    # ... while what it needs is allowed, on the exact resources:
+    assert ssm.get_parameter(Name=env["WEBHOOK_SECRET_PARAM"], WithDecryption=True)["Parameter"]["Value"]
+    ddb.put_item(TableName=table, Item={"transactionId": {"S": "tx-e2e-iam"}, "eventId": {"S": "probe"}})
+    assert len(local_stack.items("tx-e2e-iam")) == 1
+    # The role cannot write elsewhere either.
+    assert denied(lambda: ddb.put_item(TableName=table + "-other", Item=key)) == "AccessDeniedException"
+
+
+def test_a_permission_missing_from_the_role_fails_the_request(local_stack: Stack):
+    """Take dynamodb:PutItem out of the role's policy: the delivery is a 5xx and nothing is stored,
+    as on AWS; put it back: the retry is stored."""
+    role = local_stack.client("lambda").get_function_configuration(FunctionName=local_stack.env["FUNCTION_NAME"])[
+        "Role"
+    ]
+    role_name = role.rsplit("/", 1)[-1]
+    admin = local_stack.client("iam")
+    (policy_name,) = admin.list_role_policies(RoleName=role_name)["PolicyNames"]
+    document = admin.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+    original = document if isinstance(document, str) else json.dumps(document)
+    without = json.loads(original)
+    for statement in without["Statement"]:
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        statement["Action"] = [a for a in actions if a != "dynamodb:PutItem"] or ["dynamodb:DescribeLimits"]
+    admin.put_role_policy(RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(without))
+    try:
+        refused = local_stack.send("msg_e2e_no_putitem", transaction_id="tx-e2e-no-putitem")
+        assert refused.status == 500, refused.body
+        assert json.loads(refused.body)["error"]["code"] == "storage_error"
+        assert local_stack.items("tx-e2e-no-putitem") == []
+        log = (local_stack.build / "logs" / "function.log").read_text()
+        assert "AccessDenied" in log
+    finally:
+        admin.put_role_policy(RoleName=role_name, PolicyName=policy_name, PolicyDocument=original)
+    retried = local_stack.send("msg_e2e_no_putitem", transaction_id="tx-e2e-no-putitem")
+    assert retried.status == 200, retried.body
+    assert len(local_stack.items("tx-e2e-no-putitem")) == 1
 
 
 # ------------------------------------------------------------------ up again, destroy, down
@@ -339,12 +455,8 @@ def test_up_twice_is_safe(local_stack: Stack):
 
 def test_down_destroys_everything_and_stops_every_process(local_stack: Stack):
     gateway_pid = int(local_stack.env["GATEWAY_PID"])
-    workers = [
-        int(p.name)
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit() and _pgid(int(p.name)) == gateway_pid and int(p.name) != gateway_pid
-    ]
-    assert workers, "the gateway should have warm workers by now"
+    workers = stack.descendants(gateway_pid)  # aws-lambda-rie processes and the runtimes under them
+    assert workers, "the gateway should have warm execution environments by now"
     result = run_stack(local_stack.build, "down")
     assert result.returncode == 0
     assert "every resource was destroyed" in result.stdout
@@ -356,16 +468,9 @@ def test_down_destroys_everything_and_stops_every_process(local_stack: Stack):
     assert "nothing to do" in again.stdout
 
 
-def _pgid(pid: int) -> int | None:
-    try:
-        return os.getpgid(pid)
-    except (ProcessLookupError, PermissionError):
-        return None
-
-
 def test_demo_runs_start_to_finish(tmp_path: Path):
     started = time.monotonic()
-    result = run_stack(tmp_path, "demo")
+    result = run_stack(tmp_path, "--environment-suffix", SUFFIX, module="webhook_cli.demo")
     assert result.returncode == 0, result.stdout[-4000:]
     out = result.stdout
     for expected in (

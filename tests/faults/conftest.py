@@ -2,12 +2,13 @@
 
 Two ways to get the stack (emulator + local Function URL + the real function code):
 
-* ``FAULTS_STACK=terraform`` (``make faults`` / ``make load``): ``tools/local/stack.py up``
-  in a build directory of its own, exactly what ``make up`` runs, then ``down``.
+* ``FAULTS_STACK=terraform`` (``make faults`` / ``make load``): ``python -m local_stack up``
+  in a build directory of its own, exactly what ``make up`` runs (IAM enforced), then ``down``.
 * default (``make test``): the same two processes (``stack.start_emulator``,
   ``stack.start_gateway``), with the function, table, queue, key and secret created
   through boto3 instead of Terraform, so the suite costs seconds, not the minutes a
-  Terraform apply/destroy of the queue takes. The Terraform side is covered by
+  Terraform apply/destroy of the queue takes; that emulator does not enforce IAM (the
+  function's role there has no policy). The Terraform side is covered by
   tests/terraform and tests/e2e.
 
 Every process started here is stopped in the fixture's finalizer (after a SIGCONT,
@@ -37,15 +38,13 @@ from typing import Any
 
 import boto3
 import pytest
+from webhook.signature import decode_secrets, sign
+
+from local_stack import stack
+from local_stack.emulator import create_function, create_transactions_table
+from local_stack.envfile import read_env_file
 
 ROOT = Path(__file__).resolve().parents[2]
-for path in (ROOT / "tools" / "local", ROOT / "tools", ROOT / "lambda_src"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-
-import stack  # noqa: E402  (tools/local/stack.py)
-from emulator import create_function, create_transactions_table  # noqa: E402
-from webhook.signature import decode_secrets, sign  # noqa: E402
 
 FUNCTION = "payment-webhook-faults"
 FUNCTION_TIMEOUT = 15  # seconds, as the stack's default lambda_timeout_seconds
@@ -63,9 +62,10 @@ class LocalStack:
     gateway_pid: int
     timeout: int
     mode: str
+    credentials: dict[str, str] = field(default_factory=dict)  # the harness user's when IAM is enforced
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, **stack.boto3_kwargs(self.endpoint))
+        return boto3.client(service, **stack.boto3_kwargs(self.endpoint, self.credentials or None))
 
     def items(self) -> list[dict[str, Any]]:
         ddb = self.client("dynamodb")
@@ -147,33 +147,32 @@ def light_stack(build: Path, max_workers: int) -> Iterator[LocalStack]:
         )
     finally:
         with_cont(emulator_pid)
-        stack.stop_process(gateway_pid, "gateway.py", "gateway")
-        stack.stop_process(emulator_pid, "moto", "emulator")
+        stack.stop_process(gateway_pid, stack.GATEWAY_MARKER, "gateway")
+        stack.stop_process(emulator_pid, stack.EMULATOR_MARKER, "emulator")
         assert not stack.pid_alive(gateway_pid) and not stack.pid_alive(emulator_pid)
 
 
 def terraform_stack(build: Path) -> Iterator[LocalStack]:
     env = {**os.environ, "LOCAL_STACK_BUILD_DIR": str(build), "ENV_SUFFIX": "faults"}
-    script = ROOT / "tools" / "local" / "stack.py"
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, str(script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+            [sys.executable, "-m", "local_stack", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
         )
         output = result.stdout[-3000:] + result.stderr
-        sys.stdout.write(f"\n$ stack.py {' '.join(args)} -> {result.returncode}\n{output}")
+        sys.stdout.write(f"\n$ python -m local_stack {' '.join(args)} -> {result.returncode}\n{output}")
         return result
 
     values: dict[str, str] = {}
     try:
-        assert run("up", "--environment-suffix", "faults").returncode == 0, "stack.py up failed"
-        values = stack.read_env_file(build / "local.env")
+        assert run("up", "--environment-suffix", "faults").returncode == 0, "local_stack up failed"
+        values = read_env_file(build / "local.env")
         function = values["FUNCTION_NAME"]
         endpoint = values["AWS_ENDPOINT_URL"]
-        queue_url = boto3.client("sqs", **stack.boto3_kwargs(endpoint)).get_queue_url(
+        queue_url = boto3.client("sqs", **stack.boto3_kwargs(endpoint, values)).get_queue_url(
             QueueName=f"{function}-quarantine"
         )["QueueUrl"]
-        timeout = boto3.client("lambda", **stack.boto3_kwargs(endpoint)).get_function_configuration(
+        timeout = boto3.client("lambda", **stack.boto3_kwargs(endpoint, values)).get_function_configuration(
             FunctionName=function
         )["Timeout"]
         yield LocalStack(
@@ -187,11 +186,12 @@ def terraform_stack(build: Path) -> Iterator[LocalStack]:
             int(values["GATEWAY_PID"]),
             int(timeout),
             "terraform",
+            {key: values[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")},
         )
     finally:
         with_cont(int(values.get("EMULATOR_PID") or 0))
         run("down")
-        for name, marker in (("GATEWAY_PID", "gateway.py"), ("EMULATOR_PID", "moto")):
+        for name, marker in (("GATEWAY_PID", stack.GATEWAY_MARKER), ("EMULATOR_PID", stack.EMULATOR_MARKER)):
             stack.stop_process(int(values.get(name) or 0), marker, name)
 
 

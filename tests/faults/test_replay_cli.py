@@ -1,4 +1,4 @@
-"""tools/replay_quarantine.py as an operator runs it, against the local stack over HTTP.
+"""`python -m webhook_cli.replay` as an operator runs it, against the local stack over HTTP.
 
 One event refused today (still refused on replay: kept, and quarantined again by the
 function) and one copy quarantined "before a fix" three days ago, valid today: replayed
@@ -18,7 +18,7 @@ from webhook.signature import decode_secrets, sign
 
 from .conftest import ROOT, Driver, Event, LocalStack
 
-CLI = ROOT / "tools" / "replay_quarantine.py"
+CLI = ("-m", "webhook_cli.replay")
 
 
 def run_cli(local_stack: LocalStack, *args: str) -> subprocess.CompletedProcess[str]:
@@ -27,13 +27,14 @@ def run_cli(local_stack: LocalStack, *args: str) -> subprocess.CompletedProcess[
         AWS_ENDPOINT_URL=local_stack.endpoint,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
+        **local_stack.credentials,  # the harness user's when the stack enforces IAM
         AWS_DEFAULT_REGION="us-east-1",
         AWS_REGION="us-east-1",
         AWS_CONFIG_FILE=os.devnull,
     )
     command = [
         sys.executable,
-        str(CLI),
+        *CLI,
         "--url",
         local_stack.url,
         "--queue-url",
@@ -45,7 +46,7 @@ def run_cli(local_stack: LocalStack, *args: str) -> subprocess.CompletedProcess[
         "--json",
         *args,
     ]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def test_replay_cli_resends_what_is_valid_now_and_keeps_the_rest(local_stack: LocalStack) -> None:

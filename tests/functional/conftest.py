@@ -11,9 +11,10 @@ from typing import Any
 import boto3
 import handler as handler_module
 import pytest
-from emulator import create_transactions_table
 from moto import mock_aws
 from webhook import wiring
+
+from local_stack.emulator import create_transactions_table
 
 TABLE = "webhook-transactions-functest"
 PARAM = "/webhook/functest/signing-secret"

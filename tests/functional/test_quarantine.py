@@ -2,7 +2,7 @@
 
 A signed event whose payload is refused answers 400 and lands, byte for byte, in
 the CMK-encrypted queue (never in the table); a failed quarantine write is a 5xx;
-``tools/replay_quarantine.py`` re-drives the copies through the real handler
+``webhook_cli.replay`` re-drives the copies through the real handler
 after a fix, deleting a message only after a 2xx, and never stores an event twice.
 """
 
@@ -11,10 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import handler as handler_module
@@ -23,10 +21,9 @@ from botocore.stub import Stubber
 from webhook import aws as aws_clients
 from webhook import validation, wiring
 from webhook.quarantine import decode_message
-from webhook.signature import decode_secrets
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-import replay_quarantine
+from webhook_cli import replay as replay_quarantine
+from webhook_cli.signing import Delivery
 
 QUEUE = "webhook-quarantine-functest"
 BAD_CURRENCY = "XYZ"  # not ISO 4217 today; "the fix" below adds it
@@ -152,14 +149,14 @@ def test_quarantine_throttled_is_503_so_the_provider_retries(
 # --- replay ---------------------------------------------------------------------------------------
 
 
-def handler_post(body: bytes, headers: dict[str, str]) -> int:
+def handler_post(delivery: Delivery) -> int:
     """What the Function URL does with the replayed request: a payload 2.0 event for the handler."""
     event = {
         "version": "2.0",
-        "rawPath": "/",
-        "headers": headers,
-        "requestContext": {"http": {"method": "POST", "path": "/"}},
-        "body": base64.b64encode(body).decode(),
+        "rawPath": delivery.path,
+        "headers": {k.lower(): v for k, v in delivery.headers.items()},
+        "requestContext": {"http": {"method": "POST", "path": delivery.path}},
+        "body": base64.b64encode(delivery.body).decode(),
         "isBase64Encoded": True,
     }
     response = handler_module.handler(event, None)
@@ -186,7 +183,7 @@ def fixed(monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_replay_after_the_fix_stores_each_event_once_and_empties_the_queue(
     aws: Any, queue: str, invoke: Any, make_event: Any, make_payload: Any, secret: str, fixed: Any
 ) -> None:
-    keys = decode_secrets(secret)
+    keys = replay_quarantine.ReplaySecrets(standard=(secret,))
     bodies = {f"msg_r{i}": make_payload(transactionId=f"txn_r{i}", currency=BAD_CURRENCY) for i in range(3)}
     for event_id, body in bodies.items():
         assert invoke(make_event(body, webhook_id=event_id, timestamp=int(time.time()) - 600)).status == 401
@@ -232,7 +229,9 @@ def test_replay_leaves_altered_or_foreign_messages_alone(
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(data))
     sqs.send_message(QueueUrl=queue, MessageBody="not a quarantine message")
     fixed()
-    report = replay_quarantine.replay(sqs_queue(queue), handler_post, decode_secrets(secret))
+    report = replay_quarantine.replay(
+        sqs_queue(queue), handler_post, replay_quarantine.ReplaySecrets(standard=(secret,))
+    )
     assert sorted(line.action for line in report.lines) == ["malformed", "unverified"]
     assert report.deleted == 0 and len(messages(queue)) == 2
     assert aws.items() == []
@@ -246,7 +245,7 @@ def test_replay_after_a_secret_rotation_needs_allow_unverified(
     aws.set_secret(new_secret)  # the old secret is gone
     wiring.reset(clients=False)
     fixed()
-    keys = decode_secrets(new_secret)
+    keys = replay_quarantine.ReplaySecrets(standard=(new_secret,))
     report = replay_quarantine.replay(sqs_queue(queue), handler_post, keys)
     assert [line.action for line in report.lines] == ["unverified"] and len(messages(queue)) == 1
     report = replay_quarantine.replay(sqs_queue(queue), handler_post, keys, allow_unverified=True)
@@ -260,7 +259,10 @@ def test_dry_run_sends_and_deletes_nothing(
     assert invoke(make_event(make_payload(currency=BAD_CURRENCY))).status == 400
     sent: list[Any] = []
     report = replay_quarantine.replay(
-        sqs_queue(queue), lambda b, h: sent.append(b) or 200, decode_secrets(secret), dry_run=True
+        sqs_queue(queue),
+        lambda d: sent.append(d) or 200,
+        replay_quarantine.ReplaySecrets(standard=(secret,)),
+        dry_run=True,
     )
     assert [line.action for line in report.lines] == ["listed"] and sent == []
     assert len(messages(queue)) == 1

@@ -4,7 +4,6 @@ with moto server answering the data sources through AWS_ENDPOINT_URL."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,10 @@ from typing import Any
 import pytest
 import tftest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
+from local_stack.emulator import Emulator
+from local_stack.tfwork import copy_root_module, terraform_binary
 
-from emulator import Emulator  # noqa: E402
-from tfwork import copy_root_module, terraform_binary  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 INVENTORY = Path(__file__).parent / "inventory"
 

@@ -1,8 +1,10 @@
 """Start and stop moto server, the local AWS emulator, as a separate process.
 
 Shared by `make plan`, the Terraform plan tests and the local stack. Terraform and
-boto3 reach it through AWS_ENDPOINT_URL with fake credentials; nothing in the
-Terraform code knows it is talking to an emulator.
+boto3 reach it through AWS_ENDPOINT_URL; nothing in the Terraform code knows it is
+talking to an emulator. By default every request is accepted (fake credentials
+`testing`); the local stack (`make up`) runs it with IAM enforced instead (see
+local_stack/iam.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+
 REGION = "us-east-1"
 
 
@@ -27,13 +31,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def aws_env(endpoint: str, region: str = REGION) -> dict[str, str]:
-    """Environment that points every AWS SDK (and the aws provider) at the emulator."""
+def aws_env(endpoint: str, region: str = REGION, credentials: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment that points every AWS SDK (and the aws provider) at the emulator.
+
+    ``credentials`` (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally
+    AWS_SESSION_TOKEN) default to the fake ones an emulator without IAM accepts.
+    """
     return {
         "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
+        **(credentials or FAKE_CREDENTIALS),
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "AWS_EC2_METADATA_DISABLED": "true",
@@ -43,8 +49,13 @@ def aws_env(endpoint: str, region: str = REGION) -> dict[str, str]:
 
 
 def moto_server_command() -> list[str]:
-    # moto server with atomic DynamoDB requests (see moto_atomic.py).
-    return [sys.executable, str(Path(__file__).with_name("moto_atomic.py"))]
+    # moto server with atomic DynamoDB requests and resource ARNs for IAM (see moto_server.py).
+    return [sys.executable, "-m", "local_stack.moto_server"]
+
+
+def repo_root() -> Path:
+    """The repository root: the working directory moto server needs to import local_stack."""
+    return Path(__file__).resolve().parent.parent
 
 
 class Emulator:
@@ -72,6 +83,7 @@ class Emulator:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            cwd=repo_root(),
             start_new_session=True,
         )
         log.close()

@@ -206,10 +206,20 @@ def json_to_cbor(shape: Any, value: Any) -> Any:
 class CborShim:
     """Serve `service` in rpc-v2-cbor on 127.0.0.1, forwarding as JSON to `target` (moto)."""
 
-    def __init__(self, target: str, service: str = "cloudwatch") -> None:
+    def __init__(
+        self, target: str, service: str = "cloudwatch", credentials: Any = None, region: str = "us-east-1"
+    ) -> None:
+        """``credentials`` (botocore Credentials): re-sign each forwarded call with them.
+
+        Needed when moto enforces IAM: the caller's SigV4 signature covers the CBOR
+        request sent here, not the JSON one moto receives, so moto would refuse it.
+        The shim serves only the Terraform run of `up`, which holds those credentials.
+        """
         import botocore.session
 
         self.target = target.rstrip("/")
+        self.credentials = credentials
+        self.region = region
         self.model = botocore.session.get_session().get_service_model(service)
         self.target_prefix = self.model.metadata["targetPrefix"]
         self.json_version = self.model.metadata.get("jsonVersion", "1.0")
@@ -235,10 +245,16 @@ class CborShim:
             "X-Amz-Target": f"{self.target_prefix}.{operation}",
             "x-amzn-query-mode": "true",
         }
-        for name in ("authorization", "x-amz-date", "x-amz-security-token", "amz-sdk-invocation-id"):
-            if name in headers:
-                forward[name] = headers[name]
-        call = urllib.request.Request(self.target + "/", data=json.dumps(request).encode(), headers=forward)
+        data = json.dumps(request).encode()
+        if self.credentials is not None:
+            forward.update(self._signed(data, forward))
+        else:
+            for name in ("authorization", "x-amz-date", "x-amz-security-token"):
+                if name in headers:
+                    forward[name] = headers[name]
+        if "amz-sdk-invocation-id" in headers:
+            forward["amz-sdk-invocation-id"] = headers["amz-sdk-invocation-id"]
+        call = urllib.request.Request(self.target + "/", data=data, headers=forward)
         try:
             with urllib.request.urlopen(call, timeout=60) as response:
                 status, answer, answer_headers = response.status, response.read(), response.headers
@@ -256,6 +272,14 @@ class CborShim:
             if answer_headers.get(name):
                 out_headers[name] = answer_headers[name]
         return status, out_headers, out_body
+
+    def _signed(self, data: bytes, headers: dict[str, str]) -> dict[str, str]:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        request = AWSRequest(method="POST", url=self.target + "/", data=data, headers=dict(headers))
+        SigV4Auth(self.credentials, self.model.signing_name, self.region).add_auth(request)
+        return {name: value for name, value in request.headers.items() if name.lower() != "content-type"}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         shim = self

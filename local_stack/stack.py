@@ -1,18 +1,18 @@
-#!/usr/bin/env python3
-"""The local stack: `make up`, `make down`, `make demo` (CONTRACT.md section 3).
+"""The local stack: `make up`, `make down` (CONTRACT.md section 3): `python -m local_stack up|down`.
 
 up    start moto server (the AWS emulator) as its own process on a free loopback
-      port; `terraform apply` the unmodified root module to it from a copy in
-      build/stack (state stays there); put a fresh whsec_ signing secret into the
-      SSM parameter; start the local Function URL (gateway.py) as a separate
-      process serving the zip Terraform built; write build/local.env and
-      build/state.json. Running it again on a running stack re-applies and keeps
-      what is still valid (emulator, secret, gateway if the function is unchanged).
+      port with IAM enforced, create the harness's IAM user (local_stack.iam);
+      `terraform apply` the unmodified root module to it as that user, from a copy
+      in build/stack (state stays there); put fresh signing secrets into each
+      provider's SSM parameter; start the local Function URL (local_stack.gateway)
+      as a separate process: the zip Terraform built, on AWS's Lambda runtime
+      (aws-lambda-rie + awslambdaric) with the execution role's credentials; write
+      build/local.env and build/state.json. Running it again on a running stack
+      re-applies and keeps what is still valid (emulator, secrets, gateway if the
+      function is unchanged).
 down  `terraform destroy` against the emulator (proof that everything is
       destroyable), then stop every process `up` started and remove
       build/local.env. Safe to run when nothing is up.
-demo  up, send sample webhooks with the signing sender, print the answers and
-      the stored transactions, then down.
 
 Environment: TERRAFORM (CLI, default terraform; meant to work with tofu), ENV_SUFFIX (default
 dev), TF_CLI_CONFIG_FILE (passed through), LOCAL_STACK_BUILD_DIR (default
@@ -35,21 +35,26 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(HERE))
+from local_stack import emulator as emulator_tools
+from local_stack import iam, tfwork
+from local_stack.cbor_shim import CborShim
+from local_stack.envfile import read_env_file, write_env_file
 
-import emulator as emulator_tools  # noqa: E402  (tools/emulator.py, shared with `make plan`)
-import tfwork  # noqa: E402  (tools/tfwork.py: what a copy of the root module consists of)
-from cbor_shim import CborShim  # noqa: E402
-
+ROOT = Path(__file__).resolve().parent.parent
 REGION = emulator_tools.REGION
-GATEWAY_SCRIPT = HERE / "gateway.py"
+GATEWAY_MODULE = "local_stack.gateway"
+GATEWAY_MARKER = "local_stack.gateway"  # in the gateway's command line: how `down` recognises it
+EMULATOR_MARKER = "local_stack.moto_server"
 OVERRIDE_FILE = "zz_local_emulator_override.tf"
+
+# Each provider's SSM parameter (Terraform output `provider_secret_parameter_names`, by
+# provider) and the local.env key that carries the secret `up` puts there.
+PROVIDER_SECRET_KEYS = {"standard": "WEBHOOK_SECRET", "stripe": "STRIPE_SECRET", "adyen": "ADYEN_HMAC_KEY"}
 
 # Settings the aws provider needs only because it talks to moto, applied through
 # an override file in the build/stack copy (never in the repository). Empty while
@@ -123,13 +128,45 @@ def process_is_ours(pid: int, marker: str) -> bool:
         return False
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process below ``root`` (by parent pid), whatever its process group.
+
+    The gateway's execution environments are aws-lambda-rie processes in its group, but
+    RIE starts each runtime in a process group of its own.
+    """
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: list[int] = []
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def stop_process(pid: int | None, marker: str, name: str) -> None:
-    """SIGTERM the process group `up` started, wait, then SIGKILL what is left."""
+    """SIGTERM the process group `up` started, wait, then SIGKILL what is left (runtimes below it included)."""
     if not pid or not pid_alive(pid):
         return
     if not process_is_ours(pid, marker):
         say(f"  {name}: pid {pid} is no longer the process `up` started; leaving it alone")
         return
+    below = {child: _cmdline(child) for child in descendants(pid)}
     for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(pid, sig)
@@ -140,9 +177,14 @@ def stop_process(pid: int | None, marker: str, name: str) -> None:
             time.sleep(0.05)
         if not pid_alive(pid):
             break
-    # Whatever else is left in the group (e.g. a gateway worker stuck in a handler).
+    # Whatever else is left in the group (e.g. an execution environment stuck in a handler),
+    # and below it in groups of their own (a runtime whose RIE was killed before it).
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+    for child, command in below.items():
+        if pid_alive(child) and _cmdline(child) == command:  # still the same process, not a reused pid
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(child, signal.SIGKILL)
     say(f"  stopped {name} (pid {pid})")
 
 
@@ -162,21 +204,27 @@ def detached(cmd: list[str], log_path: Path, env: dict[str, str]) -> subprocess.
         )
 
 
-def emulator_env(endpoint: str) -> dict[str, str]:
+def emulator_env(endpoint: str, credentials: iam.Credentials | None = None) -> dict[str, str]:
     """The caller's environment without any AWS_* setting, pointed at the emulator."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(emulator_tools.aws_env(endpoint))
+    env.update(emulator_tools.aws_env(endpoint, REGION, credentials.env() if credentials else None))
     env.pop("AWS_PROFILE", None)  # an empty AWS_PROFILE makes boto3 look for a profile named ""
     return env
 
 
-def start_emulator(layout: Layout, attempts: int = 3) -> tuple[int, int]:
-    """moto server on a free 127.0.0.1 port, in its own process group: (pid, port)."""
+def start_emulator(layout: Layout, attempts: int = 3, enforce_iam: bool = False) -> tuple[int, int]:
+    """moto server on a free 127.0.0.1 port, in its own process group: (pid, port).
+
+    With ``enforce_iam``, moto lets only the first iam.BOOTSTRAP_CALLS calls through
+    unauthenticated (create_harness_user makes them) and enforces IAM from then on.
+    """
     last_error: Exception | None = None
     for _ in range(attempts):
         port = emulator_tools.free_port()
         endpoint = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        if enforce_iam:
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(iam.BOOTSTRAP_CALLS)
         process = detached(
             [*emulator_tools.moto_server_command(), "-H", "127.0.0.1", "-p", str(port)],
             layout.logs / "emulator.log",
@@ -213,32 +261,23 @@ def read_record(layout: Layout) -> dict:
 
 
 def write_record(layout: Layout, record: dict) -> None:
+    """run/stack.json, mode 0600: it holds the harness user's emulator key."""
     layout.run.mkdir(parents=True, exist_ok=True)
     tmp = layout.record.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(record, indent=2) + "\n")
     tmp.replace(layout.record)
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    values = {}
-    try:
-        for line in path.read_text().splitlines():
-            key, sep, value = line.partition("=")
-            if sep and not key.startswith("#"):
-                values[key.strip()] = value.strip()
-    except OSError:
-        pass
-    return values
+def local_env(layout: Layout) -> dict[str, str]:
+    """build/local.env, or nothing when it does not exist."""
+    return read_env_file(layout.local_env) if layout.local_env.exists() else {}
 
 
-def write_env_file(path: Path, values: dict[str, str]) -> None:
-    for key, value in values.items():
-        if not re.fullmatch(r"[A-Za-z0-9_+/=:.,@-]*", value):
-            raise StackError(f"refusing to write {key}={value!r}: unexpected characters for a KEY=VALUE file")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
-    tmp.chmod(0o600)  # it holds the signing secret
-    tmp.replace(path)
+def record_credentials(record: Mapping[str, Any]) -> iam.Credentials | None:
+    keys = record.get("harness_credentials") or {}
+    return iam.Credentials.from_env(keys) if keys else None
 
 
 # --------------------------------------------------------------------------- terraform
@@ -258,14 +297,16 @@ class Terraform:
         r"|OpenTofu has been successfully initialized)"
     )
 
-    def __init__(self, layout: Layout, endpoint: str, verbose: bool = False) -> None:
+    def __init__(
+        self, layout: Layout, endpoint: str, credentials: iam.Credentials | None, verbose: bool = False
+    ) -> None:
         self.layout = layout
         self.binary = tfwork.terraform_binary()
-        self.env = emulator_env(endpoint)
+        self.env = emulator_env(endpoint, credentials)
         self.env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
         self.verbose = verbose
         self.log_path = layout.logs / "terraform.log"
-        self.shim = CborShim(endpoint, "cloudwatch")
+        self.shim = CborShim(endpoint, "cloudwatch", botocore_credentials(credentials), REGION)
         self.env["AWS_ENDPOINT_URL_CLOUDWATCH"] = self.shim.endpoint
 
     def __enter__(self) -> Terraform:
@@ -294,6 +335,7 @@ class Terraform:
             except FileNotFoundError:
                 raise StackError(f"'{self.binary}' not found: install Terraform/OpenTofu or set TERRAFORM") from None
             tail: list[str] = []
+            assert process.stdout is not None
             for line in process.stdout:
                 log.write(line)
                 tail = [*tail[-39:], line.rstrip()]
@@ -329,6 +371,14 @@ class Terraform:
             return []
         lines = [line.strip() for line in self.capture("state", "list").splitlines()]
         return [line for line in lines if line and not re.search(r"(^|\.)data\.", line)]
+
+
+def botocore_credentials(credentials: iam.Credentials | None) -> Any:
+    if credentials is None:
+        return None
+    from botocore.credentials import Credentials
+
+    return Credentials(credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
 
 
 def prepare_stack_dir(layout: Layout) -> None:
@@ -382,15 +432,28 @@ def find_package(state: dict, stack_dir: Path) -> tuple[Path, str]:
 
 
 def start_gateway(
-    layout: Layout, endpoint: str, function_name: str, package: Path, port: int = 0, extra_args: tuple[str, ...] = ()
+    layout: Layout,
+    endpoint: str,
+    function_name: str,
+    package: Path,
+    port: int = 0,
+    extra_args: tuple[str, ...] = (),
+    credentials: iam.Credentials | None = None,
 ) -> tuple[int, dict]:
-    """Start gateway.py detached and wait until it serves: (pid, ready info)."""
+    """Start the local Function URL detached and wait until it serves: (pid, ready info).
+
+    ``credentials``: the harness user's, when the emulator enforces IAM (the gateway
+    then reads the function back as that user and assumes the function's role the way
+    the Lambda service does); None for an emulator without IAM.
+    """
+    enforced = ("--iam-enforced",) if credentials is not None else ()
     for attempt_port in [port, 0] if port else [0]:
         layout.gateway_ready.unlink(missing_ok=True)
         process = detached(
             [
                 sys.executable,
-                str(GATEWAY_SCRIPT),
+                "-m",
+                GATEWAY_MODULE,
                 "--function-name",
                 function_name,
                 "--zip",
@@ -409,10 +472,11 @@ def start_gateway(
                 str(layout.logs / "function.log"),
                 "--ready-file",
                 str(layout.gateway_ready),
+                *enforced,
                 *extra_args,
             ],
             layout.logs / "gateway.log",
-            emulator_env(endpoint),
+            emulator_env(endpoint, credentials),
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -433,22 +497,32 @@ def start_gateway(
     raise StackError(f"the local Function URL exited at start; see {layout.rel(layout.logs / 'gateway.log')}")
 
 
-def function_fingerprint(endpoint: str, function_name: str) -> str:
+def function_fingerprint(endpoint: str, function_name: str, credentials: iam.Credentials | None) -> str:
     import boto3
-    from gateway import read_function_spec
 
-    client = boto3.client("lambda", **boto3_kwargs(endpoint))
+    from local_stack.runtime import read_function_spec
+
+    client = boto3.client("lambda", **boto3_kwargs(endpoint, credentials))
     return read_function_spec(client, function_name).fingerprint()
 
 
-def boto3_kwargs(endpoint: str) -> dict[str, str]:
-    return {
-        "endpoint_url": endpoint,
-        "region_name": REGION,
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-        "aws_session_token": "testing",
-    }
+def boto3_kwargs(endpoint: str, credentials: iam.Credentials | Mapping[str, str] | None = None) -> dict[str, Any]:
+    """boto3.client(...) arguments for the emulator at ``endpoint``.
+
+    Credentials: the ones given (iam.Credentials, or a mapping with AWS_ACCESS_KEY_ID
+    and AWS_SECRET_ACCESS_KEY such as local.env's values); else, when the local.env of
+    this build directory (LOCAL_STACK_BUILD_DIR) belongs to that endpoint, the harness
+    user's from it (the stack enforces IAM); else the fake ones an emulator without IAM
+    accepts.
+    """
+    if credentials is None:
+        values = local_env(layout_from_env())
+        if values.get("AWS_ENDPOINT_URL") == endpoint and values.get("AWS_ACCESS_KEY_ID"):
+            credentials = values
+    if isinstance(credentials, Mapping):
+        credentials = iam.Credentials.from_env(credentials)
+    keys = credentials.boto3() if credentials else {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    return {"endpoint_url": endpoint, "region_name": REGION, **keys}
 
 
 # --------------------------------------------------------------------------- up
@@ -459,11 +533,46 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def put_secret(endpoint: str, parameter: str, kms_key_arn: str, keep: str | None) -> str:
+def new_stripe_secret() -> str:
+    """A Stripe endpoint secret: whsec_ + 32 random letters and digits (Stripe keys the HMAC with the whole string)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    return "whsec_" + "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+def new_adyen_key() -> str:
+    """An Adyen HMAC key: 64 hex characters, a 32-byte key."""
+    return secrets.token_hex(32).upper()
+
+
+NEW_SECRET = {"standard": new_secret, "stripe": new_stripe_secret, "adyen": new_adyen_key}
+
+
+def provider_parameters(outputs: Mapping[str, Any]) -> dict[str, str]:
+    """SSM parameter of each provider the stack enables, from the Terraform outputs.
+
+    `provider_secret_parameter_names` (or `webhook_secret_parameter_names`): a map by
+    provider; `webhook_secret_parameter_name` alone (the stack before providers) is
+    the standard one. Providers without a parameter, or unknown, are left out.
+    """
+    names = outputs.get("provider_secret_parameter_names") or outputs.get("webhook_secret_parameter_names") or {}
+    found = {provider: name for provider, name in dict(names).items() if provider in NEW_SECRET and name}
+    if "standard" not in found and outputs.get("webhook_secret_parameter_name"):
+        found["standard"] = outputs["webhook_secret_parameter_name"]
+    return found
+
+
+def put_secret(
+    endpoint: str,
+    parameter: str,
+    kms_key_arn: str,
+    keep: str | None,
+    credentials: iam.Credentials | None = None,
+    make: Any = new_secret,
+) -> str:
     """Store a fresh secret in the SSM parameter (or keep `keep` if it is still the stored one)."""
     import boto3
 
-    ssm = boto3.client("ssm", **boto3_kwargs(endpoint))
+    ssm = boto3.client("ssm", **boto3_kwargs(endpoint, credentials))
     if keep:
         try:
             current = ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
@@ -471,12 +580,22 @@ def put_secret(endpoint: str, parameter: str, kms_key_arn: str, keep: str | None
                 return keep
         except ssm.exceptions.ParameterNotFound:
             pass
-    value = new_secret()
+    value = make()
     ssm.put_parameter(Name=parameter, Value=value, Type="SecureString", KeyId=kms_key_arn, Overwrite=True)
     stored = ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]
     if stored["Value"] != value or stored["Type"] != "SecureString":
         raise StackError(f"the secret did not round-trip through SSM parameter {parameter}")
     return value
+
+
+def bootstrap_iam(endpoint: str) -> iam.Credentials:
+    """The harness user in the emulator's unauthenticated calls, then proof that IAM is on."""
+    try:
+        credentials = iam.create_harness_user(endpoint, REGION)
+        iam.check_enforced(endpoint, REGION, credentials)
+    except Exception as exc:
+        raise StackError(f"could not set up IAM in the emulator: {exc}") from exc
+    return credentials
 
 
 def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
@@ -485,6 +604,8 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
         directory.mkdir(parents=True, exist_ok=True)
     record = read_record(layout)
     running = bool(record) and pid_alive(record.get("emulator_pid")) and emulator_answers(record.get("emulator_port"))
+    credentials = record_credentials(record) if running else None
+    running = running and credentials is not None
     started: list[tuple[int, str, str]] = []  # processes this call started, stopped again if it fails
 
     if running:
@@ -493,13 +614,13 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
     else:
         if record:
             say("Cleaning up what a previous `up` left behind (its emulator is gone).")
-            stop_process(record.get("gateway_pid"), "gateway.py", "local Function URL")
-            stop_process(record.get("emulator_pid"), "moto", "emulator")
+            stop_process(record.get("gateway_pid"), GATEWAY_MARKER, "local Function URL")
+            stop_process(record.get("emulator_pid"), EMULATOR_MARKER, "emulator")
         forget_state(layout)
         layout.local_env.unlink(missing_ok=True)
-        say("[1/5] Starting the AWS emulator (moto server) on a free 127.0.0.1 port")
-        emulator_pid, port = start_emulator(layout)
-        started.append((emulator_pid, "moto", "emulator"))
+        say("[1/5] Starting the AWS emulator (moto server, IAM enforced) on a free 127.0.0.1 port")
+        emulator_pid, port = start_emulator(layout, enforce_iam=True)
+        started.append((emulator_pid, EMULATOR_MARKER, "emulator"))
         record = {
             "emulator_pid": emulator_pid,
             "emulator_port": port,
@@ -510,12 +631,17 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
     endpoint = f"http://127.0.0.1:{port}"
 
     try:
+        if credentials is None:
+            credentials = bootstrap_iam(endpoint)
+            record["harness_credentials"] = credentials.env()
+            write_record(layout, record)
+            say(f"      IAM enforced; Terraform and the harness act as emulator user {iam.HARNESS_USER}")
         record["environment_suffix"] = suffix
         record["terraform"] = tfwork.terraform_binary()
         write_record(layout, record)
         say(f"[2/5] terraform apply of the root module (environment_suffix={suffix}) in {layout.rel(layout.stack_dir)}")
         prepare_stack_dir(layout)
-        with Terraform(layout, endpoint, verbose) as terraform:
+        with Terraform(layout, endpoint, credentials, verbose) as terraform:
             terraform.run("init", "-input=false", "-no-color")
             terraform.run("apply", "-auto-approve", "-input=false", "-no-color", f"-var=environment_suffix={suffix}")
             state_text = terraform.capture("show", "-json")
@@ -523,29 +649,43 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
         layout.state_json.write_text(state_text)
         package, package_sha = find_package(json.loads(state_text), layout.stack_dir)
 
-        say(f"[3/5] Signing secret in SSM {outputs['webhook_secret_parameter_name']} (SecureString, the stack's key)")
-        previous = read_env_file(layout.local_env).get("WEBHOOK_SECRET") if running else None
-        secret = put_secret(endpoint, outputs["webhook_secret_parameter_name"], outputs["kms_key_arn"], previous)
-        say("      kept the secret already in use" if secret == previous else "      stored a fresh whsec_ secret")
+        parameters = provider_parameters(outputs)
+        say(f"[3/5] Signing secrets in SSM ({', '.join(sorted(parameters)) or 'none'}; SecureString, the stack's key)")
+        previous = local_env(layout) if running else {}
+        provider_secrets: dict[str, str] = {}
+        for provider, parameter in sorted(parameters.items()):
+            key = PROVIDER_SECRET_KEYS[provider]
+            secret = put_secret(
+                endpoint, parameter, outputs["kms_key_arn"], previous.get(key), credentials, NEW_SECRET[provider]
+            )
+            provider_secrets[key] = secret
+            kept = secret == previous.get(key)
+            action = "kept the secret already in use" if kept else "stored a fresh secret"
+            say(f"      {provider}: {action} in {parameter}")
 
         say(f"[4/5] Starting the local Function URL for {outputs['function_name']} from {layout.rel(package)}")
         gateway_pid = record.get("gateway_pid")
         info = None
-        if running and pid_alive(gateway_pid) and process_is_ours(gateway_pid, "gateway.py"):
+        if running and pid_alive(gateway_pid) and process_is_ours(gateway_pid, GATEWAY_MARKER):
             try:
                 current = json.loads(layout.gateway_ready.read_text())
             except (OSError, ValueError):
                 current = {}
-            if current.get("fingerprint") == function_fingerprint(endpoint, outputs["function_name"]):
+            if current.get("fingerprint") == function_fingerprint(endpoint, outputs["function_name"], credentials):
                 info = current
                 say("      (function unchanged: the running one stays, warm)")
             else:
-                stop_process(gateway_pid, "gateway.py", "local Function URL (function changed)")
+                stop_process(gateway_pid, GATEWAY_MARKER, "local Function URL (function changed)")
         if info is None:
             gateway_pid, info = start_gateway(
-                layout, endpoint, outputs["function_name"], package, int(record.get("gateway_port") or 0)
+                layout,
+                endpoint,
+                outputs["function_name"],
+                package,
+                int(record.get("gateway_port") or 0),
+                credentials=credentials,
             )
-            started.append((gateway_pid, "gateway.py", "local Function URL"))
+            started.append((gateway_pid, GATEWAY_MARKER, "local Function URL"))
         record.update(
             {
                 "gateway_pid": gateway_pid,
@@ -563,24 +703,30 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_REGION": REGION,
             "TABLE_NAME": outputs["table_name"],
-            "WEBHOOK_SECRET": secret,
+            **provider_secrets,
             "EMULATOR_PID": str(record["emulator_pid"]),
             "GATEWAY_PID": str(gateway_pid),
-            # Convenience for `set -a; . build/local.env` followed by aws/boto3 commands:
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
             "FUNCTION_NAME": outputs["function_name"],
-            "WEBHOOK_SECRET_PARAM": outputs["webhook_secret_parameter_name"],
+            # For `set -a; . build/local.env` followed by aws/boto3 commands: the
+            # harness user's key (the emulator refuses unknown keys).
+            "AWS_DEFAULT_REGION": REGION,
+            **credentials.env(),
             "ENV_SUFFIX": suffix,
         }
+        if outputs.get("payments_table_name"):
+            values["PAYMENTS_TABLE_NAME"] = outputs["payments_table_name"]
+        if parameters.get("standard"):
+            values["WEBHOOK_SECRET_PARAM"] = parameters["standard"]
+        for provider, name in (("stripe", "STRIPE_SECRET_PARAM"), ("adyen", "ADYEN_HMAC_KEY_PARAM")):
+            if parameters.get(provider):
+                values[name] = parameters[provider]
         write_env_file(layout.local_env, values)
     except BaseException:
         if started:
             say("`up` failed: stopping the processes it started (logs stay in " + layout.rel(layout.logs) + ")")
             for pid, marker, name in reversed(started):
                 stop_process(pid, marker, name)
-            if any(marker == "moto" for _, marker, _ in started):
+            if any(marker == EMULATOR_MARKER for _, marker, _ in started):
                 layout.record.unlink(missing_ok=True)
                 forget_state(layout)
             else:
@@ -594,12 +740,13 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
         f"  Function URL   {info['url']}  -> {outputs['function_name']}"
         f" (max {info['max_workers']} concurrent, timeout {info['timeout_seconds']}s)"
     )
-    say(f"  AWS emulator   {endpoint}  (moto, pid {record['emulator_pid']})")
+    say(f"  Runtime        {info.get('runtime', 'aws-lambda-rie + awslambdaric')}, as role {info.get('role_arn', '?')}")
+    say(f"  AWS emulator   {endpoint}  (moto, pid {record['emulator_pid']}, IAM enforced)")
     say(f"  Table          {outputs['table_name']}")
-    say(f"  Secret         in SSM {outputs['webhook_secret_parameter_name']}")
-    say(f"                 and as WEBHOOK_SECRET in {layout.rel(layout.local_env)}")
+    for provider, parameter in sorted(parameters.items()):
+        where = f"{PROVIDER_SECRET_KEYS[provider]} in {layout.rel(layout.local_env)}"
+        say(f"  Secret         {provider}: SSM {parameter}, {where}")
     say(f"  Logs           {layout.rel(layout.logs)}/ (function.log is the function's CloudWatch stand-in)")
-    say("  Try            python tools/send_webhook.py --amount 19.99 --currency EUR --status succeeded")
     say("  Stop           make down")
     return values
 
@@ -607,18 +754,19 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
 # --------------------------------------------------------------------------- down
 
 
-def emulator_leftovers(endpoint: str) -> list[str]:
+def emulator_leftovers(endpoint: str, credentials: iam.Credentials | None) -> list[str]:
     """What the emulator still holds after a destroy (a stack of its own: anything counts)."""
     import boto3
 
-    def client(service: str):
-        return boto3.client(service, **boto3_kwargs(endpoint))
+    def client(service: str) -> Any:
+        return boto3.client(service, **boto3_kwargs(endpoint, credentials))
 
     found = [f"function {f['FunctionName']}" for f in client("lambda").list_functions()["Functions"]]
     found += [f"table {t}" for t in client("dynamodb").list_tables()["TableNames"]]
     found += [f"parameter {p['Name']}" for p in client("ssm").describe_parameters()["Parameters"]]
     found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups()["logGroups"]]
     found += [f"role {r['RoleName']}" for r in client("iam").list_roles()["Roles"]]
+    found += [f"user {u['UserName']}" for u in client("iam").list_users()["Users"] if u["UserName"] != iam.HARNESS_USER]
     found += [f"queue {url.rsplit('/', 1)[-1]}" for url in client("sqs").list_queues().get("QueueUrls", [])]
     found += [f"alarm {a['AlarmName']}" for a in client("cloudwatch").describe_alarms()["MetricAlarms"]]
     kms = client("kms")
@@ -638,9 +786,9 @@ def emulator_leftovers(endpoint: str) -> list[str]:
     return found
 
 
-def destroy(layout: Layout, endpoint: str, suffix: str, verbose: bool) -> bool:
+def destroy(layout: Layout, endpoint: str, suffix: str, credentials: iam.Credentials | None, verbose: bool) -> bool:
     """terraform destroy, then prove it: empty state and nothing left in the emulator."""
-    with Terraform(layout, endpoint, verbose) as terraform:
+    with Terraform(layout, endpoint, credentials, verbose) as terraform:
         before = terraform.state_resources()
         say(f"[1/2] terraform destroy against the emulator ({len(before)} resources in the state)")
         try:
@@ -653,7 +801,7 @@ def destroy(layout: Layout, endpoint: str, suffix: str, verbose: bool) -> bool:
         say(f"      NOT destroyed: {', '.join(left)}")
         return False
     say(f"      every resource was destroyed ({len(before)} -> 0 in the state)")
-    leftovers = emulator_leftovers(endpoint)
+    leftovers = emulator_leftovers(endpoint, credentials)
     if leftovers:
         say(f"      but the emulator still holds: {', '.join(leftovers)}")
         return False
@@ -665,7 +813,7 @@ def destroy(layout: Layout, endpoint: str, suffix: str, verbose: bool) -> bool:
 def down(layout: Layout, verbose: bool = False) -> bool:
     """Destroy, stop, clean. True when the destroy succeeded (or there was nothing to destroy)."""
     record = read_record(layout)
-    env_values = read_env_file(layout.local_env)
+    env_values = local_env(layout)
     if not record and not env_values:
         say("Nothing is up (no build/run/stack.json or build/local.env): nothing to do.")
         return True
@@ -680,15 +828,18 @@ def down(layout: Layout, verbose: bool = False) -> bool:
         emulator_up = pid_alive(emulator_pid) and emulator_answers(port)
         if emulator_up and (layout.stack_dir / "terraform.tfstate").exists():
             suffix = record.get("environment_suffix") or os.environ.get("ENV_SUFFIX") or "dev"
-            destroyed = destroy(layout, f"http://127.0.0.1:{port}", suffix, verbose)
+            credentials = record_credentials(record) or (
+                iam.Credentials.from_env(env_values) if env_values.get("AWS_ACCESS_KEY_ID") else None
+            )
+            destroyed = destroy(layout, f"http://127.0.0.1:{port}", suffix, credentials, verbose)
         elif emulator_up:
             say("[1/2] No Terraform state: nothing was applied, so there is nothing to destroy.")
         else:
             say("[1/2] The emulator is not running: nothing left to destroy (it keeps everything in memory).")
     finally:
         say("[2/2] Stopping the processes `up` started")
-        stop_process(gateway_pid, "gateway.py", "local Function URL")
-        stop_process(emulator_pid, "moto", "emulator")
+        stop_process(gateway_pid, GATEWAY_MARKER, "local Function URL")
+        stop_process(emulator_pid, EMULATOR_MARKER, "emulator")
         forget_state(layout)
         for path in (layout.local_env, layout.record, layout.gateway_ready):
             path.unlink(missing_ok=True)
@@ -696,12 +847,14 @@ def down(layout: Layout, verbose: bool = False) -> bool:
     return destroyed
 
 
-# --------------------------------------------------------------------------- demo
+# --------------------------------------------------------------------------- CLI
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=("up", "down", "demo"))
+    parser = argparse.ArgumentParser(
+        prog="python -m local_stack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=("up", "down"))
     parser.add_argument("--environment-suffix", default=os.environ.get("ENV_SUFFIX") or "dev")
     parser.add_argument(
         "--verbose",
@@ -710,23 +863,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     layout = layout_from_env()
-
     try:
         if args.command == "up":
             up(layout, args.environment_suffix, args.verbose)
             return 0
-        if args.command == "down":
-            return 0 if down(layout, args.verbose) else 1
-        import demo
-
-        return demo.run(layout, args.environment_suffix, args.verbose)
+        return 0 if down(layout, args.verbose) else 1
     except StackError as exc:
         say(f"\nerror: {exc}")
         return 1
     except KeyboardInterrupt:
         say("\ninterrupted")
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

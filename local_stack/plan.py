@@ -1,21 +1,18 @@
-"""`make plan`: plan the real root module against the local emulator and write
-build/plan.json (`terraform show -json`)."""
+"""`make plan` (`python -m local_stack.plan`): plan the real root module against the
+local emulator and write build/plan.json (`terraform show -json`)."""
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from emulator import Emulator
-from tfwork import ROOT, copy_root_module, run
+from local_stack.emulator import Emulator
+from local_stack.tfwork import ROOT, copy_root_module, run
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local_stack.plan", description=__doc__)
     parser.add_argument("--environment-suffix", default="dev")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "plan.json")
     args = parser.parse_args()

@@ -1,0 +1,355 @@
+"""`make demo`: the whole flow on the local stack, explained as it happens.
+
+up -> each provider's webhooks, signed by webhook_cli.signing with the providers' own SDKs
+(Standard Webhooks on `/`, Stripe on `/stripe`, Adyen on `/adyen`), a payment's events
+delivered OUT OF ORDER -> what the receiver answered -> the stored transactions as a table
+with each payment's current status beside them -> down.
+
+    python -m webhook_cli.demo [--environment-suffix dev] [--verbose]
+
+The stack's up/down are local_stack.stack's; the demo imports the stack, never the reverse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from webhook_cli import events, signing
+from webhook_cli.settings import Settings
+from webhook_cli.tables import format_table, plain_item
+from webhook_cli.transport import Answer, post
+
+WIDTH = 100
+CET = timezone(timedelta(hours=1))
+
+
+def say(message: str = "") -> None:
+    """Progress for the person running make; a closed stdout never stops the cleanup."""
+    with contextlib.suppress(OSError):  # BrokenPipeError included
+        print(message, flush=True)
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    delivery: signing.Delivery
+    expect_code: int = 200
+    expect: str | None = "accepted"  # the body's "status" of a 2xx JSON answer, or the whole body ("[accepted]")
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Payments:
+    """The demo's payments and the status each must end in (CONTRACT §5)."""
+
+    standard: str
+    stripe: str
+    adyen: str
+
+    def expected(self, providers: set[str]) -> dict[str, str]:
+        """The final status of each payment whose provider was delivered to."""
+        final = {"standard": (self.standard, "succeeded"), "stripe": (self.stripe, "refunded")}
+        final["adyen"] = (self.adyen, "succeeded")  # CAPTURE, later than the AUTHORISATION
+        return dict(pair for provider, pair in final.items() if provider in providers)
+
+
+def new_payments() -> Payments:
+    run = events.new_event_id()[4:10]
+    return Payments(f"tx-demo-{run}", events.stripe_id("pi"), events.adyen_psp_reference())
+
+
+def steps(values: Mapping[str, str], payments: Payments, now: int, wrong_secret: str) -> list[Step]:
+    """Every delivery of the demo, in the order it is sent, each signed as its provider does."""
+    standard_secret = [values["WEBHOOK_SECRET"]]
+    tx = payments.standard
+
+    def standard(body: bytes, msg_id: str, secret: list[str] = standard_secret, at: int = now) -> signing.Delivery:
+        return signing.standard_delivery(body, secret, msg_id, at)
+
+    pending = events.build_payload(tx, "1234567890123456789.01", "usd", "pending", "demo-pay")
+    succeeded = events.build_payload(tx, "1234567890123456789.01", "USD", "succeeded", "demo-pay")
+    found = [
+        Step(
+            "Standard Webhooks: a new payment whose amount has more digits than a binary float can hold",
+            standard(pending, f"msg_{tx}_1"),
+        ),
+        Step("Standard Webhooks: the same payment succeeded (a new event of it)", standard(succeeded, f"msg_{tx}_2")),
+        Step(
+            "The provider re-delivers that event (same webhook-id; fresh timestamp and signature)",
+            standard(succeeded, f"msg_{tx}_2"),
+            expect="duplicate",
+        ),
+        Step(
+            "A forged request: signed with a secret that is not ours",
+            standard(events.build_payload("tx-forged", "1000000", "USD", "succeeded"), "msg_forged", [wrong_secret]),
+            401,
+            None,
+        ),
+        Step(
+            "A replayed request: correctly signed, but 10 minutes ago",
+            standard(events.build_payload("tx-stale", "5.00", "USD", "succeeded"), "msg_stale", at=now - 600),
+            401,
+            None,
+        ),
+        Step(
+            'A bad amount: "12,50" is not a decimal number (authentic, so it is also quarantined)',
+            standard(events.build_payload("tx-bad", '"12,50"', "EUR", "succeeded"), "msg_bad"),
+            400,
+            None,
+        ),
+    ]
+    if values.get("STRIPE_SECRET"):
+        stripe_secret = [values["STRIPE_SECRET"]]
+        pi, start = payments.stripe, now - 300
+
+        def stripe(event_type: str, created: int, **kwargs: Any) -> signing.Delivery:
+            body = events.stripe_event(event_type, pi, 1999, "usd", created=created, **kwargs)
+            return signing.stripe_delivery(body, stripe_secret, now)
+
+        found += [
+            Step(
+                "Stripe, out of order: the refund (created last, delivered first)",
+                stripe("charge.refunded", start + 120),
+            ),
+            Step("Stripe: the payment succeeded (created second)", stripe("payment_intent.succeeded", start + 60)),
+            Step(
+                "Stripe: the payment was created (created first, delivered last)",
+                stripe("payment_intent.created", start),
+            ),
+            Step(
+                "Stripe: an event that is not a payment (a customer was created)",
+                stripe("customer.created", start),
+                expect="ignored",
+            ),
+        ]
+    if values.get("ADYEN_HMAC_KEY"):
+        key = values["ADYEN_HMAC_KEY"]
+        psp, start_at = payments.adyen, datetime.fromtimestamp(now - 300, tz=CET)
+
+        def adyen(code: str, at: datetime) -> signing.Delivery:
+            notification = events.adyen_notification(
+                code, psp, 1000, "EUR", event_date=events.adyen_event_date(at), merchant_reference=f"order-{psp}"
+            )
+            return signing.adyen_delivery(notification, key)
+
+        found += [
+            Step(
+                "Adyen, out of order: the capture (a minute after the authorisation, delivered first)",
+                adyen("CAPTURE", start_at + timedelta(minutes=1)),
+                expect="[accepted]",
+            ),
+            Step("Adyen: the authorisation", adyen("AUTHORISATION", start_at), expect="[accepted]"),
+        ]
+    return found
+
+
+# --------------------------------------------------------------------------- sending
+
+
+def answered_as_expected(step: Step, answer: Answer) -> bool:
+    if answer.status != step.expect_code:
+        return False
+    if step.expect is None or not answer.ok:
+        return True
+    if step.expect == answer.body.strip():
+        return True
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("status") == step.expect
+
+
+def wrap(label: str, text: str) -> None:
+    lines = textwrap.wrap(text, WIDTH - 14, break_long_words=True, break_on_hyphens=False) or [""]
+    say(f"     {label:<9}{lines[0]}")
+    for line in lines[1:]:
+        say(f"     {'':<9}{line}")
+
+
+def describe(delivery: signing.Delivery) -> str:
+    if delivery.provider == "standard":
+        return f"POST {delivery.path}  webhook-id {delivery.headers.get('webhook-id')}"
+    if delivery.provider == "stripe":
+        event = json.loads(delivery.body)
+        created = datetime.fromtimestamp(event["created"], tz=UTC).isoformat(timespec="seconds")
+        return f"POST {delivery.path}  Stripe-Signature t=…  {event['id']} {event['type']} created {created}"
+    item = json.loads(delivery.body)["notificationItems"][0]["NotificationRequestItem"]
+    return (
+        f"POST {delivery.path}  {item['eventCode']} pspReference {item['pspReference']} eventDate {item['eventDate']}"
+    )
+
+
+def send_steps(url: str, planned: Sequence[Step], send: Callable[[str, signing.Delivery], Answer] = post) -> bool:
+    all_as_expected = True
+    for number, step in enumerate(planned, 1):
+        say(f"\n {number:>2}. {step.title}")
+        wrap("sent", describe(step.delivery))
+        if step.delivery.provider == "standard":
+            wrap("", step.delivery.body.decode())
+        answer = send(url, step.delivery)
+        wrap("answer", f"{answer.status} {answer.body}")
+        ok = answered_as_expected(step, answer)
+        all_as_expected &= ok
+        expected = f"{step.expect_code}" + (f" {step.expect}" if step.expect else "")
+        wrap("expected", expected + ("  -> as expected" if ok else "  -> UNEXPECTED"))
+    return all_as_expected
+
+
+# --------------------------------------------------------------------------- what is stored
+
+
+def scan(client: Any, table: str) -> list[dict[str, str]]:
+    items: list[dict[str, str]] = []
+    for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+        items.extend(plain_item(item) for item in page["Items"])
+    return items
+
+
+def transactions_table(items: Sequence[Mapping[str, str]], payments: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The stored events, one row each, grouped by payment in event-time order, its current status beside it."""
+    columns = (
+        ("transactionId", "transaction"),
+        ("eventId", "event"),
+        ("amount", "amount"),
+        ("currency", "cur"),
+        ("status", "provider's status"),
+        ("provider", "provider"),
+        ("timestamp", "event time"),
+    )
+    ordered = sorted(items, key=lambda i: (i.get("transactionId", ""), i.get("timestamp", ""), i.get("eventId", "")))
+    rows, previous = [], None
+    for item in ordered:
+        tx = item.get("transactionId", "")
+        payment = payments.get(tx)
+        held = payment is not None and payment.get("lastEventId") == item.get("eventId")
+        current = "" if tx == previous else "(no item)" if payment is None else payment.get("status", "")
+        cells = [item.get(key, "") for key, _ in columns]
+        cells[1] = ("* " if held else "  ") + cells[1]
+        rows.append([*cells, current])
+        previous = tx
+    titles = [title for _, title in columns] + ["current status"]
+    return [" " + line for line in format_table(titles, rows, right=(2,))] + [
+        f" ({len(rows)} item{'s' if len(rows) != 1 else ''})"
+    ]
+
+
+def check_statuses(payments: Mapping[str, Mapping[str, str]], expected: Mapping[str, str]) -> list[str]:
+    """A line per expected payment: its current status against the one CONTRACT §5 gives."""
+    lines = []
+    for tx, status in expected.items():
+        found = payments.get(tx, {}).get("status")
+        verdict = "as expected" if found == status else "UNEXPECTED"
+        lines.append(f"  - {tx}: {found or 'no payment item'} (expected {status})  -> {verdict}")
+    return lines
+
+
+def show_stored(values: Mapping[str, str], payments: Payments, delivered: Sequence[Step]) -> bool:
+    import boto3
+
+    client = boto3.client("dynamodb", **Settings(dict(values), {}).boto3_kwargs())
+    items = scan(client, values["TABLE_NAME"])
+    payment_items: dict[str, dict[str, str]] = {}
+    if values.get("PAYMENTS_TABLE_NAME"):
+        payment_items = {p["transactionId"]: p for p in scan(client, values["PAYMENTS_TABLE_NAME"])}
+    for line in transactions_table(items, payment_items):
+        say(line)
+    say("")
+    say(" What to notice:")
+    say("  - Amounts are DynamoDB numbers, exactly as sent: 1234567890123456789.01 would have become")
+    say("    1234567890123456800 through a binary float; Stripe's 1999 (USD) is 19.99, Adyen's 1000 (EUR) 10.")
+    say("  - The re-delivery was answered 'duplicate' and not written again; the forged, stale and invalid")
+    say("    requests stored nothing; Stripe's customer.created is not a payment ('ignored').")
+    rejected = [i["transactionId"] for i in items if i.get("transactionId") in ("tx-forged", "tx-stale", "tx-bad")]
+    ok = not rejected
+    if rejected:
+        say(f"  - UNEXPECTED: rejected requests left items behind: {', '.join(rejected)}")
+    if not values.get("PAYMENTS_TABLE_NAME"):
+        say("  - No payments table in this stack (PAYMENTS_TABLE_NAME unset): no current status to show.")
+        return ok
+    say("  - Each payment's current status is the greatest of its events by (known, event time, rank,")
+    say("    eventId), whatever the delivery order (CONTRACT §5): the refund arrived first and still wins;")
+    say("    the capture arrived before the authorisation and still wins.")
+    say("    (* marks the event each payment item holds.)")
+    lines = check_statuses(payment_items, payments.expected({step.delivery.provider for step in delivered}))
+    for line in lines:
+        say(line)
+    return ok and all(line.endswith("as expected") for line in lines)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def heading(text: str) -> None:
+    say("")
+    say(f"== {text} " + "=" * max(3, WIDTH - len(text) - 4))
+
+
+def run(stack: Any, suffix: str, verbose: bool = False) -> int:
+    """The demo on ``stack`` (local_stack.stack: its layout_from_env, up, down, new_secret)."""
+    layout = stack.layout_from_env()
+    say("Payment webhook receiver: local demo")
+    say("It starts the stack on a local AWS emulator, sends webhooks the way Standard Webhooks senders,")
+    say("Stripe and Adyen do, shows what the receiver answered and stored, and tears everything down again.")
+    heading("1/4  make up: emulator + terraform apply + local Function URL")
+    as_expected = stored_ok = destroyed = False
+    try:
+        values = stack.up(layout, suffix, verbose)
+        payments = new_payments()
+        planned = steps(values, payments, int(time.time()), stack.new_secret())
+        heading(f"2/4  Sending signed webhooks to {values['FUNCTION_URL']}")
+        say(" Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature) on /, Stripe events")
+        say(" (Stripe-Signature) on /stripe, Adyen notifications (hmacSignature in each item) on /adyen,")
+        say(" each signed with the provider's own SDK and the secret `up` put into SSM.")
+        as_expected = send_steps(values["FUNCTION_URL"], planned)
+        heading(f"3/4  Stored in DynamoDB: {values['TABLE_NAME']}, current status from the payments table")
+        stored_ok = show_stored(values, payments, planned)
+    finally:
+        heading("4/4  make down: terraform destroy + stop every process")
+        destroyed = stack.down(layout, verbose)
+    say("")
+    problems = [
+        message
+        for message, bad in (
+            ("some answers were not as expected", not as_expected),
+            ("the stored data was not as expected", not stored_ok),
+            ("destroy failed", not destroyed),
+        )
+        if bad
+    ]
+    if not problems:
+        say("Demo finished: every answer and every payment's status was as expected; the stack was destroyed.")
+        return 0
+    say("Demo finished WITH PROBLEMS: " + ", ".join(problems) + f". Logs: {layout.rel(layout.logs)}/")
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m webhook_cli.demo", description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--environment-suffix", default=os.environ.get("ENV_SUFFIX") or "dev")
+    parser.add_argument("--verbose", action="store_true", help="show Terraform's whole output")
+    args = parser.parse_args(argv)
+    from local_stack import stack  # the demo uses the stack; the stack never imports the demo
+
+    try:
+        return run(stack, args.environment_suffix, args.verbose)
+    except stack.StackError as exc:  # the message says which step failed and where its log is
+        say(f"\nerror: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        say("\ninterrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
