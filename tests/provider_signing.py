@@ -1,8 +1,9 @@
 """Test deliveries for /stripe and /adyen, signed with the providers' own SDKs (test-only).
 
-Stripe: ``stripe.WebhookSignature.generate_signature_header`` (stripe-python 16.1.0).
-Adyen: ``Adyen.util.generate_notification_sig`` (Adyen 16.0.0), one signature per item.
-Standard Webhooks: ``standardwebhooks.Webhook.sign`` (1.1.0).
+The signing goes through ``webhook_cli.signing`` (the project's one place that signs,
+with the SDKs): Stripe ``stripe.WebhookSignature.generate_signature_header``
+(stripe-python 16.1.0), Adyen ``Adyen.util.generate_notification_sig`` (Adyen 16.0.0)
+on every item, Standard Webhooks ``standardwebhooks.Webhook.sign`` (1.1.0).
 The events are Function URL payload 2.0 events, as in :func:`conftest.build_event`.
 """
 
@@ -15,13 +16,12 @@ import hmac
 import json
 import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import Adyen.util
-import standardwebhooks
-import stripe
+
+from webhook_cli import signing
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 # Test-only secrets.
@@ -62,8 +62,7 @@ def function_url_event(
 
 def stripe_header(body: bytes, *, secret: str = STRIPE_SECRET, timestamp: int | None = None) -> str:
     ts = int(time.time()) if timestamp is None else timestamp
-    header: str = stripe.WebhookSignature.generate_signature_header(body.decode("utf-8"), secret, timestamp=ts)
-    return header
+    return signing.stripe_signature_header([secret], ts, body)
 
 
 def stripe_body(event: Mapping[str, Any]) -> bytes:
@@ -113,7 +112,9 @@ def sign_adyen_items(items: Sequence[Mapping[str, Any]], key: str = ADYEN_HMAC_K
         item.setdefault("additionalData", {}).pop("hmacSignature", None)
         unsigned = {k: v for k, v in item.items() if k != "additionalData"}
         if "amount" in unsigned:
-            signature = Adyen.util.generate_notification_sig(unsigned, key).decode()
+            notification = {"notificationItems": [{"NotificationRequestItem": unsigned}]}
+            signed_item = signing.sign_adyen_notification(notification, key)["notificationItems"][0]
+            signature = signed_item["NotificationRequestItem"]["additionalData"]["hmacSignature"]
         else:  # the SDK cannot sign an item without amount (KeyError); same scheme, empty value/currency
             signature = _adyen_hmac(unsigned, key)
         item["additionalData"]["hmacSignature"] = signature
@@ -168,5 +169,4 @@ def adyen_is_valid(item: Mapping[str, Any], key: str = ADYEN_HMAC_KEY) -> bool:
 def standard_headers(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
     """Standard Webhooks headers signed by the reference library."""
     ts = int(time.time()) if timestamp is None else timestamp
-    signature = standardwebhooks.Webhook(secret).sign(msg_id, datetime.fromtimestamp(ts, UTC), body.decode())
-    return {"webhook-id": msg_id, "webhook-timestamp": str(ts), "webhook-signature": signature}
+    return signing.signature_headers([secret], msg_id, ts, body)

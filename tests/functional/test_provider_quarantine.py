@@ -97,3 +97,46 @@ def test_standard_copies_record_their_provider_and_path(
     (copy,) = kept(queue)
     assert (copy.provider, copy.path, copy.event_id) == ("standard", "/standard", "msg_q_std")
     assert {"webhook-id", "webhook-timestamp", "webhook-signature"} <= set(copy.headers)
+
+
+# --- replay per provider (webhook_cli.replay, H2's tool) on the copies this function writes ----------
+
+
+def handler_post(delivery: Any) -> int:
+    """The Function URL in front of the handler, for the replay tool's deliveries."""
+    import handler as handler_module
+
+    event = {
+        "version": "2.0",
+        "rawPath": delivery.path,
+        "headers": {k.lower(): v for k, v in delivery.headers.items()},
+        "requestContext": {"http": {"method": "POST", "path": delivery.path}},
+        "body": base64.b64encode(delivery.body).decode(),
+        "isBase64Encoded": True,
+    }
+    status: int = handler_module.handler(event, None)["statusCode"]
+    return status
+
+
+def test_stripe_and_adyen_copies_replay_after_the_fix(
+    aws: Any, providers: Any, queue: str, call: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+    from webhook import validation
+
+    from webhook_cli import replay
+
+    assert call(stripe_event(stripe_payment(currency="xyz", event_id="evt_fixme")))["statusCode"] == 400
+    assert call(adyen_event([adyen_item(amount={"currency": "XYZ", "value": 500})]))["statusCode"] == 400
+    assert aws.items() == [] and len(kept(queue)) == 2
+    monkeypatch.setattr(validation, "ISO_4217_CODES", validation.ISO_4217_CODES | {"XYZ"})  # "the fix"
+    sqs = replay.SqsQueue(boto3.client("sqs", region_name="eu-west-1"), queue, wait_seconds=0)
+    secrets = replay.ReplaySecrets(stripe=(STRIPE_SECRET,), adyen=(ADYEN_HMAC_KEY,))
+    report = replay.replay(sqs, handler_post, secrets)
+    assert sorted((line.action, line.status) for line in report.lines) == [("replayed", 200), ("replayed", 200)]
+    keys = sorted((i["transactionId"]["S"], i["eventId"]["S"], i["provider"]["S"]) for i in aws.items())
+    assert keys == [
+        ("QFQTPCQ8HXSKGK82", "AUTHORISATION:QFQTPCQ8HXSKGK82:true", "adyen"),
+        ("pi_3MtwBwLkdIwHu7ix28a3tqPa", "evt_fixme", "stripe"),
+    ]
+    assert kept(queue) == []
