@@ -12,7 +12,7 @@ from typing import Any
 from webhook import wiring
 from webhook.service import WebhookService
 
-_service = WebhookService(wiring.from_environment)
+_service = WebhookService(wiring.from_environment, enabled=wiring.enabled)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

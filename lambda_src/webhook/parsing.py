@@ -1,10 +1,12 @@
 """Parsing the body: UTF-8 JSON whose top level is an object.
 
-Numbers go straight from their text into :class:`decimal.Decimal` (integers
-too), so a binary float never exists anywhere in the pipeline and no digit is
-lost.  ``NaN``, ``Infinity`` and ``-Infinity`` are rejected.  A number whose
-exponent is too large even for ``Decimal`` is kept as an
-:class:`OutOfRangeNumber` (fine anywhere except in ``amount``).
+Numbers go straight from their text into :class:`decimal.Decimal` (integer
+literals into its subclass :class:`IntegerLiteral`, so a field that must be
+an integer can tell ``1999`` from ``1999.0`` or ``1.999e3``), so a binary
+float never exists anywhere in the pipeline and no digit is lost.  ``NaN``,
+``Infinity`` and ``-Infinity`` are rejected.  A number whose exponent is
+too large even for ``Decimal`` is kept as an :class:`OutOfRangeNumber`
+(fine anywhere except in ``amount``).
 
 Documents nested deeper than the recursive C scanner allows are parsed again
 by a small iterative decoder with the same rules, so any nesting works.
@@ -24,6 +26,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from webhook.errors import WebhookError
+
+
+class IntegerLiteral(Decimal):
+    """A JSON number written as an integer literal (digits, optional ``-``; no fraction or exponent).
+
+    It is a :class:`Decimal` in every respect; the type only records how the
+    number was written, for fields that must be integers (Stripe's ``amount``).
+    """
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,10 @@ def _number(text: str) -> Decimal | OutOfRangeNumber:
         return OutOfRangeNumber(text)
 
 
+def _integer(text: str) -> IntegerLiteral:
+    return IntegerLiteral(text)  # an integer literal always fits a Decimal
+
+
 def _constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not allowed")
 
@@ -68,7 +84,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 _DECODER = json.JSONDecoder(
     parse_float=_number,
-    parse_int=_number,
+    parse_int=_integer,
     parse_constant=_constant,
     object_pairs_hook=_object,
 )
@@ -141,7 +157,9 @@ def _scalar(text: str, pos: int) -> tuple[Any, int]:
         return _scanstring(text, pos + 1, True)
     number = _NUMBER.match(text, pos)
     if number:
-        return _number(number.group()), number.end()
+        whole, fraction, exponent = number.groups()
+        value = _integer(whole) if fraction is None and exponent is None else _number(number.group())
+        return value, number.end()
     for literal, value in _LITERALS:
         if text.startswith(literal, pos):
             return value, pos + len(literal)

@@ -7,8 +7,12 @@ lost: after a fix, ``tools/replay_quarantine.py`` re-drives the copies.
 
 The copy holds what is needed to re-verify and re-send the event: the raw
 body bytes (base64, so the HMAC still matches byte for byte), the signature
-headers and the content type, the reason of the refusal and the time it
+headers (``webhook-*`` for Standard Webhooks, ``stripe-signature`` for Stripe;
+Adyen's signatures are inside the body) and the content type, the provider
+and the path it came in on, the reason of the refusal and the time it
 arrived.  Nothing else of the request (no source IP, no other headers).
+``eventId`` is the id known when the event was refused: the ``webhook-id``
+on ``/``, the Stripe event ``id`` when the body has one, else ``""``.
 
 If the copy cannot be written, the request is answered 5xx instead of 400 so
 the provider retries: a silently lost event is worse than a retried one.
@@ -31,7 +35,7 @@ from webhook.errors import WebhookError
 
 SCHEMA = "webhook-quarantine/1"
 # The headers a replay needs: the signature triple (to re-verify) and the content type.
-KEPT_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "content-type")
+KEPT_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "stripe-signature", "content-type")
 
 
 class SqsClient(Protocol):
@@ -46,6 +50,8 @@ class QuarantinedEvent:
     reason_message: str
     headers: Mapping[str, str]
     body: bytes
+    provider: str = "standard"  # standard | stripe | adyen
+    path: str = "/"  # the rawPath it was delivered to
 
     def to_message(self) -> str:
         """The SQS message body: JSON, ASCII only (safe for SQS's character set)."""
@@ -53,6 +59,8 @@ class QuarantinedEvent:
             {
                 "schema": SCHEMA,
                 "eventId": self.event_id,
+                "provider": self.provider,
+                "path": self.path,
                 "receivedAt": self.received_at,
                 "reason": {"code": self.reason_code, "message": self.reason_message},
                 "headers": {name: self.headers[name] for name in KEPT_HEADERS if name in self.headers},
@@ -83,6 +91,8 @@ def decode_message(text: str) -> QuarantinedEvent:
         reason_message=str(reason.get("message")),
         headers={str(k): str(v) for k, v in headers.items()},
         body=body,
+        provider=str(data.get("provider", "standard")),
+        path=str(data.get("path", "/")),
     )
 
 

@@ -1,9 +1,11 @@
 """Reading a Lambda Function URL event (payload format 2.0).
 
-Only three things are taken from the event: the HTTP method, the headers
-(keys lower-cased, so lookups are case-insensitive) and the raw body bytes
-(base64-decoded when ``isBase64Encoded`` is true).  The size limit applies to
-the decoded bytes.
+Only four things are taken from the event: ``rawPath``, the HTTP method, the
+headers (keys lower-cased, so lookups are case-insensitive) and the raw body
+bytes (base64-decoded when ``isBase64Encoded`` is true).  The size limit
+applies to the decoded bytes.  A body that cannot be decoded (not base64, not
+text) is ``None``: it cannot carry a valid signature, so the pipeline answers
+401 at the signature step, not 400 before it (CONTRACT §1 order).
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ MAX_BODY_BYTES = 256 * 1024
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def path_of(event: object) -> str:
+    """``rawPath``, or ``""`` when the event carries none."""
+    path = _mapping(event).get("rawPath")
+    return path if isinstance(path, str) else ""
 
 
 def method_of(event: object) -> str:
@@ -44,14 +52,14 @@ def headers_of(event: object) -> dict[str, str]:
     return headers
 
 
-def body_of(event: object, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The raw body bytes; 413 above ``limit`` bytes, 400 if undecodable."""
+def body_of(event: object, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The raw body bytes; 413 above ``limit`` bytes; None if undecodable."""
     data = _mapping(event)
     body = data.get("body")
     if body is None:
         return b""
     if not isinstance(body, str):
-        raise WebhookError(400, "invalid_body", "request body is not text")
+        return None
     if data.get("isBase64Encoded") is True:
         # 4 base64 characters carry 3 bytes: a longer text is surely too large.
         if len(body) > 4 * (limit // 3 + 1) + 4:
@@ -59,7 +67,7 @@ def body_of(event: object, limit: int = MAX_BODY_BYTES) -> bytes:
         try:
             raw = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
-            raise WebhookError(400, "invalid_body", "request body is not valid base64") from None
+            return None
     else:
         if len(body) > limit:  # every character is at least one byte
             raise _too_large(limit)

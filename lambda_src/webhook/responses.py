@@ -26,3 +26,13 @@ def error_response(status: int, code: str, message: str, headers: Mapping[str, s
 def event_response(status_text: str, transaction_id: str, event_id: str) -> dict[str, Any]:
     """200 ``{"status": "accepted"|"duplicate", "transactionId": ..., "eventId": ...}``."""
     return json_response(200, {"status": status_text, "transactionId": transaction_id, "eventId": event_id})
+
+
+def text_response(status: int, text: str) -> dict[str, Any]:
+    """A plain-text body (Adyen's ``[accepted]`` acknowledgement is not JSON)."""
+    return {
+        "statusCode": status,
+        "headers": {"content-type": "text/plain; charset=utf-8"},
+        "body": text,
+        "isBase64Encoded": False,
+    }

@@ -1,38 +1,33 @@
-"""The request pipeline, in the order the contract fixes.
+"""The request pipeline in contract order (CONTRACT §1, §4, §5); see lambda_src/README.md, "Responses".
 
-1. method other than POST -> 405
-2. decoded body above 256 KiB -> 413
-3. signature on the raw bytes (before any parsing) -> 401
-4. UTF-8 JSON object -> 400
-5. field rules -> 400 naming the field
-   (an authentic event refused at 4. or 5. is first copied to the quarantine
-   queue when one is configured; if that copy fails -> 5xx, so it is retried)
-6. conditional write -> 200 accepted / 200 duplicate
-
-Server-side failures (configuration, secret, storage, anything unexpected)
-become sanitized 5xx responses.  A 2xx is returned only after PutItem
-succeeded or reported that the item was already there.
+route (404) -> method (405) -> size (413) -> the provider's verify (401) ->
+parse + map (400; an authentic refusal is quarantined first) -> per record: the
+event write, then the payment write when configured -> the provider's 200.
+Server-side failures become sanitized 5xx; a 2xx only after every write.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from webhook.config import DEFAULT_TOLERANCE_SECONDS, ConfigError
 from webhook.errors import WebhookError
 from webhook.logline import format_record, write_line
-from webhook.parsing import parse_object
+from webhook.parsing import decode
+from webhook.payments import PaymentEvent
+from webhook.providers import route
+from webhook.providers.common import Delivery, EventRecord, Provider, StoredRecord
 from webhook.quarantine import QuarantinedEvent
-from webhook.request import body_of, headers_of, method_of
-from webhook.responses import error_response, event_response
-from webhook.signature import SignatureError, verify
-from webhook.storage import StoredEvent
-from webhook.validation import validate
+from webhook.request import body_of, headers_of, method_of, path_of
+from webhook.responses import error_response
+from webhook.signature import SignatureError
+from webhook.status_map import map_status
+from webhook.storage import StoredEvent, WriteResult
 
 
 class SecretSource(Protocol):
@@ -43,16 +38,32 @@ class TransactionStore(Protocol):
     def put(self, event: StoredEvent) -> bool: ...
 
 
+@runtime_checkable
+class FirstWriteStore(Protocol):
+    """A store that also tells when a duplicate was first stored (:class:`webhook.storage.DynamoTransactionStore`)."""
+
+    def write(self, event: StoredEvent) -> WriteResult: ...
+
+
 class QuarantineSink(Protocol):
     def put(self, event: QuarantinedEvent) -> None: ...
 
 
+class PaymentStore(Protocol):
+    def apply(self, event: PaymentEvent, updated_at: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Dependencies:
-    secrets: SecretSource
+    secrets: SecretSource | None  # the standard receiver's (WEBHOOK_SECRET_PARAM); None: unset
     store: TransactionStore
     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS
     quarantine: QuarantineSink | None = None  # None: refused events are not kept (QUARANTINE_QUEUE_URL unset)
+    provider_secrets: Mapping[str, SecretSource] = field(default_factory=dict)  # stripe / adyen, when enabled
+    payments: PaymentStore | None = None  # None: no payment-status table (PAYMENTS_TABLE_NAME unset)
+
+    def secrets_for(self, provider: str) -> SecretSource | None:
+        return self.secrets if provider == "standard" else self.provider_secrets.get(provider)
 
 
 def utc_iso(epoch_seconds: float) -> str:
@@ -61,11 +72,17 @@ def utc_iso(epoch_seconds: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _all_enabled(provider: str) -> bool:
+    return True
+
+
 class _Outcome:
-    __slots__ = ("detail", "event_id", "name", "quarantined", "transaction_id")
+    __slots__ = ("detail", "event_id", "events", "name", "provider", "quarantined", "transaction_id")
 
     def __init__(self) -> None:
-        self.name = "accepted"  # accepted | duplicate | rejected (4xx) | error (5xx)
+        self.name = "accepted"  # accepted | duplicate | ignored | rejected (4xx) | error (5xx)
+        self.provider: str | None = None
+        self.events: int | None = None  # records of a batch (Adyen), when more than one
         self.transaction_id: str | None = None
         self.event_id: str | None = None
         self.detail: str | None = None
@@ -81,10 +98,12 @@ class WebhookService:
         *,
         clock: Callable[[], float] = time.time,
         log: Callable[[str], None] = write_line,
+        enabled: Callable[[str], bool] = _all_enabled,
     ) -> None:
         self._dependencies = dependencies
         self._clock = clock
         self._log = log
+        self._enabled = enabled
 
     def handle(self, event: object, context: object) -> dict[str, Any]:
         started = time.perf_counter()
@@ -112,13 +131,23 @@ class WebhookService:
                 "latencyMs": round((time.perf_counter() - started) * 1000, 3),
                 "detail": outcome.detail,
                 "quarantined": outcome.quarantined,
+                "provider": outcome.provider,
+                "events": outcome.events,
             }
         )
         with contextlib.suppress(Exception):  # a failing log sink must not change the answer
             self._log(record)
         return response
 
+    def _route(self, event: object) -> Provider:
+        provider = route(path_of(event))
+        if provider is None or not self._enabled(provider.name):
+            raise WebhookError(404, "unknown_provider", "no webhook receiver at this path")
+        return provider
+
     def _process(self, event: object, outcome: _Outcome) -> dict[str, Any]:
+        provider = self._route(event)
+        outcome.provider = provider.name
         if method_of(event) != "POST":
             raise WebhookError(405, "method_not_allowed", "only POST is allowed")
         raw = body_of(event)
@@ -127,23 +156,103 @@ class WebhookService:
             deps = self._dependencies()
         except ConfigError as exc:
             raise WebhookError(500, "configuration_error", "the function is misconfigured", detail=str(exc)) from None
-        keys = deps.secrets.keys()
+        secrets = deps.secrets_for(provider.name)
+        if secrets is None:
+            if provider.name == "standard":
+                detail = f"{provider.secret_variable} is not set"
+                raise WebhookError(500, "configuration_error", "the function is misconfigured", detail=detail)
+            raise WebhookError(404, "unknown_provider", "no webhook receiver at this path")
+        keys = secrets.keys()
         now = self._clock()
         try:
-            event_id = verify(headers, raw, keys, tolerance_seconds=deps.tolerance_seconds, now=now)
+            if raw is None:
+                raise SignatureError("request body could not be decoded, so its signature cannot be verified")
+            delivery = provider.verify(headers, raw, keys, tolerance_seconds=deps.tolerance_seconds, now=now)
         except SignatureError as exc:
             raise WebhookError(401, "invalid_signature", str(exc)) from None
-        outcome.event_id = event_id
+        outcome.event_id = delivery.event_id
+        received_at = utc_iso(now)
         try:
-            parsed = parse_object(raw)
-            transaction = validate(parsed.data, parsed.duplicate_keys)
+            mapped = provider.map_delivery(delivery)
         except WebhookError as exc:
             if deps.quarantine is not None and exc.status == 400:
                 # Authentic but refused: keep a copy before answering 400 (a failure here is a 5xx).
-                deps.quarantine.put(QuarantinedEvent(event_id, utc_iso(now), exc.code, exc.message, headers, raw))
+                deps.quarantine.put(self._quarantined(provider, event, delivery, received_at, exc))
                 outcome.quarantined = True
             raise
-        outcome.transaction_id = transaction.transaction_id
-        written = deps.store.put(StoredEvent(transaction, event_id, utc_iso(now), parsed.text))
-        outcome.name = "accepted" if written else "duplicate"
-        return event_response(outcome.name, transaction.transaction_id, event_id)
+        if mapped.ignored_event_id is not None:
+            outcome.name, outcome.event_id = "ignored", mapped.ignored_event_id
+        stored: list[StoredRecord] = []
+        for record in mapped.records:
+            outcome.transaction_id, outcome.event_id = record.transaction.transaction_id, record.event_id
+            stored.append(self._store(deps, record, received_at))
+        if stored:
+            outcome.events = len(stored) if len(stored) > 1 else None
+            outcome.name = "accepted" if any(one.written for one in stored) else "duplicate"
+        return provider.respond(mapped, stored)
+
+    def _store(self, deps: Dependencies, record: EventRecord, received_at: str) -> StoredRecord:
+        """The event item, then (when configured) the payment item; any failure raises (5xx)."""
+        event = StoredEvent(
+            record.transaction,
+            record.event_id,
+            received_at,
+            record.raw_event,
+            amount_minor=record.amount_minor,
+            success=record.success,
+        )
+        store = deps.store
+        result = (
+            store.write(event) if isinstance(store, FirstWriteStore) else WriteResult(store.put(event), received_at)
+        )
+        if deps.payments is not None:
+            deps.payments.apply(payment_event(record, result.processed_at), received_at)
+        return StoredRecord(record, result.written)
+
+    @staticmethod
+    def _quarantined(
+        provider: Provider, event: object, delivery: Delivery, received_at: str, exc: WebhookError
+    ) -> QuarantinedEvent:
+        event_id = delivery.event_id or _body_event_id(delivery)
+        return QuarantinedEvent(
+            event_id,
+            received_at,
+            exc.code,
+            exc.message,
+            delivery.headers,
+            delivery.raw,
+            provider=provider.name,
+            path=path_of(event),
+        )
+
+
+def _body_event_id(delivery: Delivery) -> str:
+    """The Stripe event ``id`` of a refused body, when it has one (best effort, for the quarantine copy)."""
+    try:
+        data = decode(delivery.raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return ""
+    value = data.get("id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and len(value) <= 256 else ""
+
+
+def payment_event(record: EventRecord, first_processed_at: str) -> PaymentEvent:
+    """The payment-status view of a stored record (CONTRACT §5)."""
+    tx = record.transaction
+    status = map_status(
+        record.scheme,
+        tx.status,
+        success=record.success,
+        amount_minor=record.amount_minor,
+        amount_refunded_minor=record.amount_refunded_minor,
+    )
+    return PaymentEvent(
+        transaction_id=tx.transaction_id,
+        event_id=record.event_id,
+        status=status,
+        provider_status=tx.status,
+        provider=tx.provider,
+        amount=tx.amount,
+        currency=tx.currency,
+        event_time=record.event_time or first_processed_at,
+    )

@@ -34,21 +34,29 @@ class SignatureError(Exception):
     """The request is not authentic; the message is safe to return."""
 
 
+def decode_secret(token: str) -> bytes | None:
+    """The key of one ``whsec_<base64>`` secret (prefix optional), or None when unusable.
+
+    Base64 without its ``=`` padding is accepted, as the reference library
+    (``standardwebhooks``) pads before decoding; otherwise the text must be
+    strict standard base64, and it must decode to at least one byte.
+    """
+    body = token.removeprefix(SECRET_PREFIX)
+    try:
+        key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return key or None
+
+
 def decode_secrets(value: str) -> tuple[bytes, ...]:
     """Signing keys from a whitespace-separated list of ``whsec_<base64>`` secrets.
 
-    Tokens that are not valid base64 (after the optional prefix) or decode
-    to nothing are skipped; the caller treats an empty result as a missing secret.
+    Unusable tokens (see :func:`decode_secret`) are skipped; the caller treats
+    an empty result as a missing secret.
     """
-    keys: list[bytes] = []
-    for token in value.split():
-        try:
-            key = base64.b64decode(token.removeprefix(SECRET_PREFIX), validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        if key:
-            keys.append(key)
-    return tuple(keys)
+    keys = (decode_secret(token) for token in value.split())
+    return tuple(key for key in keys if key is not None)
 
 
 def _digest(key: bytes, webhook_id: str, timestamp: str, body: bytes) -> bytes:

@@ -1,11 +1,19 @@
 """Storing one item per delivered event with a single conditional PutItem.
 
 Key: ``transactionId`` (partition, S) and ``eventId`` (sort, S; the
-``webhook-id`` header).  The condition
+``webhook-id`` header, the Stripe event id, or Adyen's
+``{eventCode}:{pspReference}:{success}``).  The condition
 ``attribute_not_exists(transactionId) AND attribute_not_exists(eventId)``
 makes a re-delivery (same transaction and event id), even a concurrent one,
 fail the condition instead of writing twice; that is reported as a duplicate.
 A duplicate is not compared with the stored item: the first write wins.
+The write asks for ``ReturnValuesOnConditionCheckFailure=ALL_OLD``, so a
+duplicate also tells, at no extra cost, when the event was *first* stored
+(its ``processedAt``): the payment status uses it as the event time of an
+event without one, and a retry must not move it.
+
+Provider events also carry ``amountMinor`` (N, the provider's integer as
+sent) and, for Adyen, ``success`` (BOOL).
 
 Amounts are sent as DynamoDB ``N`` text built from the exact Decimal
 (:func:`webhook.validation.dynamodb_number`), via the low-level client, so
@@ -39,10 +47,12 @@ class StoredEvent:
     event_id: str
     processed_at: str
     raw_event: str
+    amount_minor: int | None = None
+    success: bool | None = None
 
-    def to_item(self) -> dict[str, dict[str, str]]:
+    def to_item(self) -> dict[str, dict[str, Any]]:
         tx = self.transaction
-        return {
+        item: dict[str, dict[str, Any]] = {
             "transactionId": {"S": tx.transaction_id},
             "eventId": {"S": self.event_id},
             "amount": {"N": dynamodb_number(tx.amount)},
@@ -53,6 +63,17 @@ class StoredEvent:
             "processedAt": {"S": self.processed_at},
             "rawEvent": {"S": self.raw_event},
         }
+        if self.amount_minor is not None:
+            item["amountMinor"] = {"N": str(self.amount_minor)}
+        if self.success is not None:
+            item["success"] = {"BOOL": self.success}
+        return item
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    written: bool  # False: the event was already stored
+    processed_at: str  # when the stored item was first written (ours, or the existing item's)
 
 
 class DynamoTransactionStore:
@@ -64,20 +85,33 @@ class DynamoTransactionStore:
 
     def put(self, event: StoredEvent) -> bool:
         """True when written now, False when the event was already stored."""
+        return self.write(event).written
+
+    def write(self, event: StoredEvent) -> WriteResult:
+        """The conditional write; on a duplicate, the existing item's ``processedAt``."""
         try:
             self._client().put_item(
                 TableName=self._table,
                 Item=event.to_item(),
                 ConditionExpression=CONDITION,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except Exception as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                return False
+                return WriteResult(False, _first_processed_at(exc, event.processed_at))
             failure = storage_failure(exc, "the event could not be stored")
             if failure is None:
                 raise
             raise failure from None
-        return True
+        return WriteResult(True, event.processed_at)
+
+
+def _first_processed_at(exc: BaseException, fallback: str) -> str:
+    response = getattr(exc, "response", None)
+    item = response.get("Item") if isinstance(response, Mapping) else None
+    value = item.get("processedAt") if isinstance(item, Mapping) else None
+    text = value.get("S") if isinstance(value, Mapping) else None
+    return text if isinstance(text, str) else fallback
 
 
 def storage_failure(exc: BaseException, message: str) -> WebhookError | None:

@@ -13,9 +13,9 @@
   case-insensitive, stored upper-case.
 * ``status``, ``provider``: optional strings (at most 1024 characters),
   default ``"unknown"``; ``null`` is not a string and is rejected.
-* ``timestamp``: optional ISO-8601 string (at most 64 characters) that
-  :meth:`datetime.datetime.fromisoformat` accepts; stored as sent.
-  Default: the processing time.
+* ``timestamp``: optional ISO-8601 / RFC 3339 date-time string (at most 64
+  characters; the strict grammar of :mod:`webhook.timestamps`, no offset =
+  UTC); stored as sent.  Default: the processing time.
 * Fields are checked in the order above; the first violation is reported.
 * A contract field that appears twice at the top level is rejected
   (parsers disagree on which one wins).
@@ -26,13 +26,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from webhook.currencies import ISO_4217_CODES
 from webhook.errors import FieldError
 from webhook.parsing import OutOfRangeNumber
+from webhook.timestamps import event_time
 
 MAX_SIGNIFICANT_DIGITS = 38
 MIN_ADJUSTED_EXPONENT = -130  # smallest non-zero magnitude 1E-130
@@ -122,7 +122,7 @@ def check_currency(value: object) -> str:
     raise FieldError("currency", "must be an ISO 4217 currency code")
 
 
-def _check_text(field: str, value: object, limit: int) -> str:
+def check_text(field: str, value: object, limit: int) -> str:
     if not isinstance(value, str):
         raise FieldError(field, "must be a string")
     if len(value) > limit:
@@ -135,9 +135,9 @@ def _check_text(field: str, value: object, limit: int) -> str:
 
 
 def check_timestamp(value: object) -> str:
-    text = _check_text("timestamp", value, MAX_TIMESTAMP_LENGTH)
+    text = check_text("timestamp", value, MAX_TIMESTAMP_LENGTH)
     try:
-        datetime.fromisoformat(text)
+        event_time(text)  # also convertible to UTC (the payment status needs it)
     except ValueError:
         raise FieldError("timestamp", "must be an ISO-8601 date-time") from None
     return text
@@ -157,7 +157,7 @@ def validate(data: Mapping[str, Any], duplicate_keys: frozenset[str] = frozenset
     transaction_id = check_transaction_id(_required(data, "transactionId"))
     amount = check_amount(_required(data, "amount"))
     currency = check_currency(_required(data, "currency"))
-    status = _check_text("status", data["status"], MAX_TEXT_LENGTH) if "status" in data else DEFAULT_TEXT
-    provider = _check_text("provider", data["provider"], MAX_TEXT_LENGTH) if "provider" in data else DEFAULT_TEXT
+    status = check_text("status", data["status"], MAX_TEXT_LENGTH) if "status" in data else DEFAULT_TEXT
+    provider = check_text("provider", data["provider"], MAX_TEXT_LENGTH) if "provider" in data else DEFAULT_TEXT
     timestamp = check_timestamp(data["timestamp"]) if "timestamp" in data else None
     return Transaction(transaction_id, amount, currency, status, provider, timestamp)

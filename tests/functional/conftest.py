@@ -125,3 +125,69 @@ def invoke(context: Any) -> Invoke:
 
 def number(item: dict[str, Any], name: str = "amount") -> Decimal:
     return Decimal(item[name]["N"])
+
+
+# --- CONTRACT §4/§5: the provider paths and the payments table -----------------------------
+
+STRIPE_PARAM = "/webhook/functest/stripe-signing-secret"
+ADYEN_PARAM = "/webhook/functest/adyen-hmac-key"
+PAYMENTS_TABLE = "webhook-payments-functest"
+
+
+@dataclass
+class Providers:
+    aws: AwsEnv
+
+    def set_stripe(self, value: str) -> None:
+        self._put(STRIPE_PARAM, value)
+
+    def set_adyen(self, value: str) -> None:
+        self._put(ADYEN_PARAM, value)
+
+    def _put(self, name: str, value: str) -> None:
+        self.aws.ssm.put_parameter(
+            Name=name, Type="SecureString", Value=value, KeyId=self.aws.kms_key_arn, Overwrite=True
+        )
+        wiring.reset(clients=False)
+
+
+@pytest.fixture
+def providers(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Providers:
+    """/stripe and /adyen switched on, each with its test-only secret in an SSM SecureString."""
+    from provider_signing import ADYEN_HMAC_KEY, STRIPE_SECRET
+
+    monkeypatch.setenv("STRIPE_SECRET_PARAM", STRIPE_PARAM)
+    monkeypatch.setenv("ADYEN_HMAC_KEY_PARAM", ADYEN_PARAM)
+    env = Providers(aws)
+    env.set_stripe(STRIPE_SECRET)
+    env.set_adyen(ADYEN_HMAC_KEY)
+    return env
+
+
+@pytest.fixture
+def payments_table(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An empty payments table (partition key transactionId, no sort key) named in PAYMENTS_TABLE_NAME."""
+    ddb = aws.ddb
+    if PAYMENTS_TABLE in ddb.list_tables()["TableNames"]:
+        ddb.delete_table(TableName=PAYMENTS_TABLE)
+    ddb.create_table(
+        TableName=PAYMENTS_TABLE,
+        KeySchema=[{"AttributeName": "transactionId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "transactionId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setenv("PAYMENTS_TABLE_NAME", PAYMENTS_TABLE)
+    wiring.reset(clients=False)
+    yield PAYMENTS_TABLE
+    wiring.reset(clients=False)
+
+
+@pytest.fixture
+def call(context: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The handler's raw response (Adyen's ``[accepted]`` is text, not JSON)."""
+
+    def run(event: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = handler_module.handler(event, context)
+        return response
+
+    return run

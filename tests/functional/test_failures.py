@@ -119,12 +119,12 @@ def test_missing_configuration_is_500(
 def test_unexpected_error_is_sanitized_500(
     aws: Any, invoke: Any, make_event: Any, make_payload: Any, secret: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import webhook.service as service
+    import webhook.providers.standard as standard
 
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(f"boom arn:aws:dynamodb:eu-west-1:1:table/{TABLE} {secret}")
 
-    monkeypatch.setattr(service, "validate", explode)
+    monkeypatch.setattr(standard, "validate", explode)
     result = invoke(make_event(make_payload()))
     assert (result.status, result.body["error"]["code"]) == (500, "internal_error")
     assert_sanitized(result, secret)

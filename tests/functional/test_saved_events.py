@@ -23,7 +23,9 @@ def load(events_dir: Path, name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handler_module, "_service", WebhookService(wiring.from_environment, clock=lambda: CLOCK))
+    monkeypatch.setattr(
+        handler_module, "_service", WebhookService(wiring.from_environment, clock=lambda: CLOCK, enabled=wiring.enabled)
+    )
 
 
 def test_saved_events_are_stale_at_real_time(aws: Any, invoke: Any, events_dir: Path) -> None:

@@ -33,7 +33,15 @@ SECRET = "whsec_" + base64.b64encode(b"fuzz-only-webhook-signing-key-32").decode
 KEY = decode_secrets(SECRET)[0]
 NOW = 1_767_268_800
 TOLERANCE = 300
-CLIENT_ERRORS = {400, 401, 405, 413}
+CLIENT_ERRORS = {400, 401, 404, 405, 413}
+
+
+class _Keys:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def keys(self) -> tuple[bytes, ...]:
+        return (self._key,)
 
 
 class Harness:
@@ -43,7 +51,8 @@ class Harness:
         self.stored: list[StoredEvent] = []
         self.quarantined: list[QuarantinedEvent] = []
         self.lines: list[str] = []
-        deps = Dependencies(self, self, TOLERANCE, self)  # type: ignore[arg-type]
+        provider_keys = {"stripe": _Keys(b"whsec_fuzz_stripe"), "adyen": _Keys(bytes(range(32)))}
+        deps = Dependencies(self, self, TOLERANCE, self, provider_secrets=provider_keys)  # type: ignore[arg-type]
         self.service = WebhookService(lambda: deps, clock=lambda: NOW + 0.5, log=self.lines.append)
         self._seen: set[tuple[str, str]] = set()
 
@@ -136,7 +145,9 @@ AMOUNTS = (
     | st.from_regex(r"[+-]?[0-9]{1,45}(\.[0-9]{1,45})?([eE][+-]?[0-9]{1,4})?", fullmatch=True).map(Decimal)
 )
 CURRENCIES = st.sampled_from(sorted(ISO_4217_CODES)) | st.sampled_from(["usd", "Eur", "XYZ", "ANG", "US", "USDD", ""])
-TIMESTAMPS = st.sampled_from(["2026-01-01", "2026-01-01T12:00:00Z", "2026-01-01T12:00:00+02:00", "yesterday", ""])
+TIMESTAMPS = st.sampled_from(
+    ["2026-01-01", "2026-01-01T12:00:00Z", "2026-01-01T12:00:00+02:00", "yesterday", "", "2026-01-01x12:00:00"]
+)
 
 
 GOOD_FIELDS = {
@@ -145,7 +156,7 @@ GOOD_FIELDS = {
     "currency": st.sampled_from(sorted(ISO_4217_CODES)).map(lambda c: c.lower() if c < "M" else c),
     "status": st.text(max_size=20),
     "provider": st.text(max_size=20),
-    "timestamp": st.sampled_from(["2026-01-01", "2026-01-01T12:00:00Z", "2026-01-01T12:00:00.5+02:00"]),
+    "timestamp": st.sampled_from(["2026-01-01T12:00", "2026-01-01T12:00:00Z", "2026-01-01T12:00:00.5+02:00"]),
 }
 ANY_FIELDS = {
     "transactionId": TRANSACTION_IDS,
@@ -210,6 +221,7 @@ def signed_event(body: bytes, webhook_id: str = "msg_fuzz", *, b64: bool, timest
         text, as_b64 = "", True
     return {
         "version": "2.0",
+        "rawPath": "/",
         "headers": {
             "content-type": "application/json",
             "webhook-id": webhook_id,
@@ -304,9 +316,20 @@ def _encodable(text: str) -> bool:
     return True
 
 
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}(?::[0-9]{2}(\.[0-9]{1,9})?)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?",
+    re.ASCII,
+)
+
+
 def _iso(text: str) -> bool:
+    """ISO-8601 / RFC 3339 date-times only (issue 12): the grammar, then real calendar values."""
+    match = _DATE_TIME.fullmatch(text)
+    if match is None:
+        return False
+    fraction = match.group(1) or ""
     try:
-        datetime.fromisoformat(text)
+        datetime.fromisoformat(text.upper().replace(fraction, fraction[:7], 1) if fraction else text.upper())
     except ValueError:
         return False
     return True
@@ -320,6 +343,32 @@ def _iso(text: str) -> bool:
 def test_arbitrary_unsigned_events_never_raise_and_are_never_2xx(event: Any) -> None:
     harness = Harness()
     status, _ = harness.handle("unsigned raw events", event)
+    assert status in CLIENT_ERRORS
+    assert harness.stored == [] and harness.quarantined == []
+
+
+PATHS = st.sampled_from(["/", "/standard", "/stripe", "/adyen", "/other", "", "/stripe/"]) | st.text(max_size=10)
+STRIPE_HEADERS = st.fixed_dictionaries(
+    {
+        "stripe-signature": st.from_regex(r"t=[0-9]{1,12}(,v[01]=[0-9a-f]{0,64}){0,3}", fullmatch=True)
+        | st.text(max_size=80)
+    }
+)
+
+
+@FUZZ_SETTINGS
+@given(event=raw_events(), path=PATHS, stripe_headers=STRIPE_HEADERS, adyen_body=SIGNED_BODIES)
+def test_arbitrary_unsigned_events_on_any_path_are_never_2xx(
+    event: Any, path: str, stripe_headers: dict[str, str], adyen_body: bytes
+) -> None:
+    if isinstance(event, dict):
+        event["rawPath"] = path
+        if path == "/stripe" and isinstance(event.get("headers"), dict):
+            event["headers"].update(stripe_headers)
+        if path == "/adyen" and not event.get("isBase64Encoded"):
+            event["body"] = adyen_body.decode("utf-8", "replace")  # JSON-ish bodies reach the item checks
+    harness = Harness()
+    status, _ = harness.handle("unsigned raw events, any path", event)
     assert status in CLIENT_ERRORS
     assert harness.stored == [] and harness.quarantined == []
 

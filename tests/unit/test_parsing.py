@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from webhook.errors import WebhookError
-from webhook.parsing import OutOfRangeNumber, decode, decode_iteratively, parse_object
+from webhook.parsing import IntegerLiteral, OutOfRangeNumber, decode, decode_iteratively, parse_object
 
 
 def floats_anywhere(value: Any) -> bool:
@@ -37,7 +37,20 @@ def test_numbers_become_exact_decimals() -> None:
     }
     assert str(data["b"]) == "150.50"  # scale kept: the text went straight into Decimal
     assert str(data["c"]) == "1234567890.123456789"
-    assert all(type(v) is Decimal for v in data.values())
+    assert all(isinstance(v, Decimal) for v in data.values())
+
+
+def test_integer_literals_are_told_apart_from_other_numbers() -> None:
+    text = '{"i": 1999, "n": -5, "z": -0, "f": 1999.0, "e": 1.999e3, "E": 1999E0, "s": "1999", "deep": [[{"i": 7}]]}'
+    data = parse_object(text.encode()).data
+    assert {k for k, v in data.items() if isinstance(v, IntegerLiteral)} == {"i", "n", "z"}
+    assert isinstance(data["deep"][0][0]["i"], IntegerLiteral)
+    assert data["i"] == Decimal(1999) and str(data["n"]) == "-5"
+
+
+def test_iterative_decoder_tells_integer_literals_apart_too() -> None:
+    value = decode_iteratively("[1999, 1999.0, 2e3, -12]")
+    assert [isinstance(v, IntegerLiteral) for v in value] == [True, False, False, True]
 
 
 def test_no_float_anywhere_in_nested_payload() -> None:

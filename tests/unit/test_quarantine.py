@@ -24,6 +24,7 @@ def copy(body: bytes = b'{"transactionId": "t1", "amount": "x"}') -> Quarantined
         "webhook-id": "msg_1",
         "webhook-timestamp": "1767268800",
         "webhook-signature": "v1,abc=",
+        "stripe-signature": "t=1767268800,v1=00",
         "content-type": "application/json",
         "user-agent": "provider/1",
         "x-forwarded-for": "198.51.100.7",

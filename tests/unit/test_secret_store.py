@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -127,3 +128,64 @@ def test_unexpected_errors_propagate() -> None:
 
     with pytest.raises(KeyError):
         SsmSecretSource(Broken, PARAM).keys()
+
+
+# --- interop fix (issue 12): unpadded secrets; unusable ones logged by position only --------
+
+
+def test_unpadded_secret_is_used_like_the_reference_library(ssm_client: Any) -> None:
+    unpadded = "whsec_" + base64.b64encode(b"3" * 31).decode().rstrip("=")
+    assert len(unpadded.removeprefix("whsec_")) % 4  # really unpadded
+    with Stubber(ssm_client) as stub:
+        stub.add_response("get_parameter", param_response(f"{S1} {unpadded}"))
+        assert SsmSecretSource(lambda: ssm_client, PARAM).keys() == (b"1" * 32, b"3" * 31)
+
+
+def test_unusable_secret_is_logged_by_position_never_by_value(ssm_client: Any) -> None:
+    lines: list[str] = []
+    bad = "whsec_!!definitely-not-base64!!"
+    with Stubber(ssm_client) as stub:
+        stub.add_response("get_parameter", param_response(f"{S1}\n{bad}\n{S2}"))
+        source = SsmSecretSource(lambda: ssm_client, PARAM, log=lines.append, provider="standard")
+        assert source.keys() == (b"1" * 32, b"2" * 32)
+    assert [json.loads(line) for line in lines] == [
+        {"warning": "unusable_secret", "provider": "standard", "secretPosition": 2}
+    ]
+    assert all(bad not in line and "definitely" not in line and S1 not in line for line in lines)
+
+
+def test_only_unusable_secrets_is_500_and_each_is_logged(ssm_client: Any) -> None:
+    lines: list[str] = []
+    with Stubber(ssm_client) as stub:
+        stub.add_response("get_parameter", param_response("whsec_x whsec_!!"))
+        with pytest.raises(WebhookError) as info:
+            SsmSecretSource(lambda: ssm_client, PARAM, log=lines.append).keys()
+    assert (info.value.status, info.value.code) == (500, "secret_unavailable")
+    assert [json.loads(line)["secretPosition"] for line in lines] == [1, 2]
+
+
+def test_provider_decoder_is_used(ssm_client: Any) -> None:
+    from webhook.providers import adyen, stripe
+
+    with Stubber(ssm_client) as stub:
+        stub.add_response("get_parameter", param_response("whsec_stripe_a whsec_stripe_b"))
+        stub.add_response("get_parameter", param_response("0A0B zz 0c"))
+        assert SsmSecretSource(lambda: ssm_client, PARAM, decode=stripe.decode_secret).keys() == (
+            b"whsec_stripe_a",
+            b"whsec_stripe_b",
+        )
+        lines: list[str] = []
+        keys = SsmSecretSource(
+            lambda: ssm_client, PARAM, decode=adyen.decode_secret, provider="adyen", log=lines.append
+        )
+        assert keys.keys() == (b"\x0a\x0b", b"\x0c")
+    assert json.loads(lines[0]) == {"warning": "unusable_secret", "provider": "adyen", "secretPosition": 2}
+
+
+def test_failing_log_sink_does_not_break_the_source(ssm_client: Any) -> None:
+    def broken(line: str) -> None:
+        raise OSError("log sink down")
+
+    with Stubber(ssm_client) as stub:
+        stub.add_response("get_parameter", param_response(f"bad! {S1}"))
+        assert SsmSecretSource(lambda: ssm_client, PARAM, log=broken).keys() == (b"1" * 32,)

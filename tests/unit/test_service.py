@@ -135,12 +135,12 @@ def test_oversized_base64_body_is_413(h: Harness, make_event: Any) -> None:
 
 
 def test_signature_checked_before_parsing(h: Harness, make_event: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import webhook.service as service
+    import webhook.providers.standard as standard
 
     def must_not_parse(raw: bytes) -> Any:
         raise AssertionError("parsed before the signature was checked")
 
-    monkeypatch.setattr(service, "parse_object", must_not_parse)
+    monkeypatch.setattr(standard, "parse_object", must_not_parse)
     status, body = h(event(make_event, "not json at all", key=b"wrong-key-wrong-key-wrong-key!!"))
     assert (status, body["error"]["code"]) == (401, "invalid_signature")
     assert h.store.calls == 0

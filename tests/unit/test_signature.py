@@ -6,7 +6,7 @@ import hmac
 
 import pytest
 from webhook import signature
-from webhook.signature import SignatureError, decode_secrets, sign, verify
+from webhook.signature import SignatureError, decode_secret, decode_secrets, sign, verify
 
 NOW = 1_767_268_800
 BODY = b'{"transactionId": "t1", "amount": 1.5, "currency": "USD"}'
@@ -184,3 +184,33 @@ def test_decode_secrets_handles_prefix_whitespace_and_garbage() -> None:
     assert decode_secrets(a) == (b"a" * 24,)  # prefix optional, as in the reference libraries
     assert decode_secrets("whsec_!!!notbase64 whsec_") == ()
     assert decode_secrets("") == ()
+
+
+# --- interop fix (issue 12): whsec_ secrets without base64 padding -------------------------
+
+
+@pytest.mark.parametrize("size", [24, 25, 32, 61, 64])
+def test_unpadded_secret_gives_the_reference_librarys_key(size: int) -> None:
+    import standardwebhooks
+
+    raw = bytes(range(size))
+    unpadded = "whsec_" + base64.b64encode(raw).decode().rstrip("=")
+    assert decode_secrets(unpadded) == (raw,)
+    assert decode_secrets(unpadded) == (standardwebhooks.Webhook(unpadded)._whsecret,)
+
+
+def test_delivery_signed_by_the_reference_library_with_an_unpadded_secret_verifies() -> None:
+    from datetime import UTC, datetime
+
+    import standardwebhooks
+
+    secret = "whsec_" + base64.b64encode(b"k" * 25).decode().rstrip("=")
+    assert not secret.endswith("=") and len(secret.removeprefix("whsec_")) % 4
+    signature = standardwebhooks.Webhook(secret).sign("msg_1", datetime.fromtimestamp(NOW, UTC), BODY.decode())
+    hdrs = {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": signature}
+    assert check(hdrs, decode_secrets(secret)) == "msg_1"
+
+
+@pytest.mark.parametrize("token", ["whsec_a", "whsec_!!!!", "whsec_abc-", "whsec_YWJj=A", "whsec_===="])
+def test_truly_unusable_secrets_are_skipped(token: str) -> None:
+    assert decode_secret(token) is None

@@ -30,6 +30,7 @@ def test_put_item_request_is_exact(ddb_client: Any) -> None:
             {
                 "TableName": TABLE,
                 "ConditionExpression": CONDITION,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 "Item": {
                     "transactionId": {"S": "txn_1"},
                     "eventId": {"S": "msg_1"},

@@ -239,15 +239,42 @@ def test_optional_text_fields(field: str) -> None:
         "2026-01-01T12:00:00Z",
         "2026-01-01T12:00:00+02:00",
         "2026-01-01T12:00:00.123456",
-        "2026-01-01",
-        "2026-01-01 12:00",
+        "2026-01-01T12:00",
+        "2026-01-01t12:00:00.123456789z",
+        "2026-01-01T12:00:00-23:59",
     ],
 )
 def test_timestamp_valid_is_stored_as_sent(value: str) -> None:
     assert validate({**VALID, "timestamp": value}).timestamp == value
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2026-13-01T00:00:00Z", "01/02/2026", "", 1767268800, None, "2" * 65])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yesterday",
+        "2026-13-01T00:00:00Z",
+        "01/02/2026",
+        "",
+        1767268800,
+        None,
+        "2" * 65,
+        # fromisoformat accepts these; ISO-8601 / RFC 3339 date-times do not (interop fix, issue 12)
+        "2025-01-01x12:00:00",
+        "2025-01-01\x0012:00:00",
+        "2025-01-01T12:00:00+01:00:30",
+        "2025-01-01",
+        "2025-01-01 12:00:00",
+        "20250101T120000Z",
+        "2025-W01-1T12:00:00",
+        "2025-02-30T12:00:00Z",
+        "2025-01-01T24:00:00Z",
+        "2025-01-01T12:00:60Z",
+        "2025-01-01T12:00:00+24:00",
+        "2025-01-01T12:00:00.1234567890Z",
+        "0001-01-01T00:00:00+01:00",
+        " 2025-01-01T12:00:00Z",
+    ],
+)
 def test_timestamp_invalid(value: Any) -> None:
     fails({**VALID, "timestamp": value}, "timestamp")
 

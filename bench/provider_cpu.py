@@ -1,0 +1,164 @@
+"""Per-provider CPU of the function's own work: verify + parse + map, per 1 KB event.
+
+``measure()`` returns, for each provider path (CONTRACT §4), the median CPU
+time in microseconds (``time.process_time_ns``) of the provider module's
+``verify`` then ``map_delivery`` on a signed event of about 1 KB, in-process,
+without AWS or network (secrets and stores are not involved: this is the part
+of the handler that differs between providers).  Signing happens outside the
+timed region, with the standard library's HMAC and each provider's scheme.
+
+    {"unit": "cpu_us_per_1kb_event", "standard": 41.2, "stripe": 38.9, "adyen": 47.0,
+     "event_bytes": {"standard": 1024, ...}, "batches": 15, "batch_size": 200}
+
+Run alone: ``python bench/provider_cpu.py`` prints the JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
+TARGET_BYTES = 1024
+NOW = 1_767_268_800
+STANDARD_KEY = b"bench-only-standard-webhooks-key"
+STRIPE_SECRET = "whsec_benchOnlyStripeSigningSecret0123456789"  # noqa: S105 - bench-only
+ADYEN_KEY = bytes.fromhex("44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056")
+
+
+def _ours() -> Any:
+    if str(LAMBDA_SRC) not in sys.path:
+        sys.path.insert(0, str(LAMBDA_SRC))
+    from webhook import providers
+
+    return providers
+
+
+def _pad(build: Callable[[str], bytes]) -> bytes:
+    """The body ``build(padding)`` grown to about TARGET_BYTES with a metadata string."""
+    body = build("")
+    return build("x" * max(0, TARGET_BYTES - len(body)))
+
+
+def _standard(i: int) -> tuple[dict[str, str], bytes]:
+    def build(pad: str) -> bytes:
+        data = {
+            "transactionId": f"txn_bench_{i:08d}",
+            "amount": "1234.56",
+            "currency": "EUR",
+            "status": "succeeded",
+            "provider": "acme-pay",
+            "timestamp": "2026-01-01T12:00:00Z",
+            "metadata": {"order": f"order-{i}", "note": pad},
+        }
+        return json.dumps(data).encode()
+
+    body = _pad(build)
+    msg_id = f"msg_bench_{i:08d}"
+    mac = hmac.new(STANDARD_KEY, f"{msg_id}.{NOW}.".encode() + body, hashlib.sha256).digest()
+    headers = {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(NOW),
+        "webhook-signature": "v1," + base64.b64encode(mac).decode(),
+    }
+    return headers, body
+
+
+def _stripe(i: int) -> tuple[dict[str, str], bytes]:
+    def build(pad: str) -> bytes:
+        event = {
+            "id": f"evt_bench_{i:08d}",
+            "object": "event",
+            "api_version": "2024-06-20",
+            "created": NOW,
+            "type": "payment_intent.succeeded",
+            "livemode": False,
+            "data": {
+                "object": {
+                    "id": f"pi_bench_{i:08d}",
+                    "object": "payment_intent",
+                    "amount": 2000,
+                    "currency": "usd",
+                    "status": "succeeded",
+                    "metadata": {"order_id": str(i), "note": pad},
+                }
+            },
+        }
+        return json.dumps(event, indent=2).encode()
+
+    body = _pad(build)
+    mac = hmac.new(STRIPE_SECRET.encode(), f"{NOW}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"stripe-signature": f"t={NOW},v1={mac}"}, body
+
+
+def _adyen(i: int) -> tuple[dict[str, str], bytes]:
+    def build(pad: str) -> bytes:
+        item: dict[str, Any] = {
+            "amount": {"currency": "EUR", "value": 1130},
+            "eventCode": "AUTHORISATION",
+            "eventDate": "2026-12-01T11:00:00+01:00",
+            "merchantAccountCode": "BENCH_MERCHANT",
+            "merchantReference": f"order-{i}",
+            "paymentMethod": "visa",
+            "pspReference": f"PSP{i:013d}",
+            "reason": pad,
+            "success": "true",
+        }
+        fields = [item["pspReference"], "", item["merchantAccountCode"], item["merchantReference"]]
+        fields += ["1130", "EUR", item["eventCode"], item["success"]]
+        mac = hmac.new(ADYEN_KEY, ":".join(fields).encode(), hashlib.sha256).digest()
+        item["additionalData"] = {"hmacSignature": base64.b64encode(mac).decode()}
+        return json.dumps({"live": "false", "notificationItems": [{"NotificationRequestItem": item}]}).encode()
+
+    return {"content-type": "application/json"}, _pad(build)
+
+
+SAMPLES: dict[str, tuple[Callable[[int], tuple[dict[str, str], bytes]], bytes]] = {
+    "standard": (_standard, STANDARD_KEY),
+    "stripe": (_stripe, STRIPE_SECRET.encode()),
+    "adyen": (_adyen, ADYEN_KEY),
+}
+
+
+def _per_event_us(name: str, batches: int, batch_size: int) -> tuple[float, int]:
+    provider = _ours().PROVIDERS[name]
+    make, key = SAMPLES[name]
+    keys = (key,)
+    values: list[float] = []
+    size = 0
+    for batch in range(batches + 1):  # batch 0 warms up
+        events = [make(batch * batch_size + i) for i in range(batch_size)]
+        size = len(events[0][1])
+        started = time.process_time_ns()
+        for headers, body in events:
+            mapped = provider.map_delivery(provider.verify(headers, body, keys, tolerance_seconds=300, now=NOW))
+        spent = time.process_time_ns() - started
+        if len(mapped.records) != 1:
+            raise RuntimeError(f"{name}: the bench event did not map to one record")
+        if batch:
+            values.append(spent / batch_size / 1000)
+    return statistics.median(values), size
+
+
+def measure(batches: int = 15, batch_size: int = 200) -> dict[str, Any]:
+    """Median CPU microseconds per ~1 KB event for verify + parse + map, per provider."""
+    result: dict[str, Any] = {"unit": "cpu_us_per_1kb_event"}
+    sizes: dict[str, int] = {}
+    for name in SAMPLES:
+        median, size = _per_event_us(name, batches, batch_size)
+        result[name] = round(median, 2)
+        sizes[name] = size
+    result.update(event_bytes=sizes, batches=batches, batch_size=batch_size)
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(), indent=2))
