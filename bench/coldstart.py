@@ -58,8 +58,25 @@ MEMORY_MB = 256
 TIMEOUT_S = 15
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 PEER_NAMES = ("ours", "seed", "powertools")
-HANDLERS = {"ours": "handler.handler", "seed": "seed_handler.handler", "powertools": "powertools_handler.handler"}
-EXPECTED = {"ours": "accepted", "seed": None, "powertools": "accepted"}
+
+
+@dataclass(frozen=True)
+class Peer:
+    """What Lambda would unpack into /var/task (a zip, a folder or one file) and the handler setting."""
+
+    name: str
+    source: Path
+    handler: str
+    expected_status: str | None  # the body's `status` of a first delivery; None: only the 200 is checked
+
+
+def peers(ours_zip: Path) -> dict[str, Peer]:
+    return {
+        "ours": Peer("ours", ours_zip, "handler.handler", "accepted"),
+        "seed": Peer("seed", PEERS / "seed_handler.py", "seed_handler.handler", None),
+        "powertools": Peer("powertools", PEERS / "powertools_handler.py", "powertools_handler.handler", "accepted"),
+    }
+
 
 _REPORT = re.compile(
     r"REPORT RequestId: (?P<id>\S+)\t(?:Init Duration: (?P<init>[\d.]+) ms\t)?"
@@ -163,7 +180,7 @@ class RieInstance:
         raise RuntimeError(f"aws-lambda-rie did not listen: {self.log_path.read_text(errors='replace')[-800:]}")
 
     def invoke(self, event: dict[str, Any]) -> Invocation:
-        request = urllib.request.Request(  # noqa: S310 - loopback http
+        request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}{INVOKE_PATH}", data=json.dumps(event).encode(), method="POST"
         )
         started = time.perf_counter()
@@ -173,6 +190,22 @@ class RieInstance:
         except urllib.error.HTTPError as exc:
             status, body = exc.code, exc.read()
         return Invocation(status, body, (time.perf_counter() - started) * 1000)
+
+    def runtime_cpu_ms(self) -> float | None:
+        """CPU time (user + system) the runtime process, RIE's child, has used so far (/proc stat, 10 ms ticks)."""
+        if self.process is None:
+            return None
+        try:
+            # RIE is a Go program: the thread that forked the runtime is any of its threads.
+            tasks = Path(f"/proc/{self.process.pid}/task").iterdir()
+            children = {c for task in tasks for c in (task / "children").read_text().split()}
+            ticks = 0
+            for child in children:
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+            return ticks * 1000 / os.sysconf("SC_CLK_TCK") if children else None
+        except (OSError, ValueError, IndexError):
+            return None
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -206,14 +239,15 @@ def _function_output_bytes(text: str) -> int:
     return sum(len(line.encode()) + 1 for line in text.splitlines() if "(rapid)" not in line)
 
 
-def check_answer(name: str, invocation: Invocation) -> None:
+def check_answer(peer: Peer, invocation: Invocation) -> None:
     """The invocation answered 200 and the function answered 200 (and `accepted` where the peer says so)."""
+    name = peer.name
     if invocation.status != 200:
         raise RuntimeError(f"{name}: RIE answered {invocation.status}: {invocation.body[:300]!r}")
     result = json.loads(invocation.body)
     if not isinstance(result, dict) or result.get("statusCode") != 200:
         raise RuntimeError(f"{name}: function answered {str(result)[:300]}")
-    expected = EXPECTED[name]
+    expected = peer.expected_status
     if expected is not None and json.loads(result["body"]).get("status") != expected:
         raise RuntimeError(f"{name}: function answered {result['body'][:300]}")
 
@@ -228,15 +262,18 @@ class Sample:
     first_invoke_ms: float  # RIE's INVOKE RTDONE of the first invocation
     caller_ms: float  # wall time of the first POST
     first_billed_ms: int
+    cpu_ms: float | None  # CPU time of the runtime process for init + first invocation (load-independent)
     warm_billed_ms: list[int] = field(default_factory=list)
     warm_duration_ms: list[float] = field(default_factory=list)
     log_bytes_per_warm_invoke: float = 0.0
 
 
 class ColdStarts:
-    def __init__(self, endpoint: str, ours_zip: Path, workdir: Path, run_id: str, extra_env: dict[str, str]) -> None:
+    def __init__(
+        self, endpoint: str, contenders: dict[str, Peer], workdir: Path, run_id: str, extra_env: dict[str, str]
+    ) -> None:
         self.binary = rie_binary()
-        self.ours_zip = ours_zip
+        self.contenders = contenders
         self.workdir = workdir
         self.run_id = run_id
         self.counter = 0
@@ -251,14 +288,18 @@ class ColdStarts:
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         }
 
-    def extract(self, name: str, task: Path) -> None:
+    @staticmethod
+    def extract(peer: Peer, task: Path) -> None:
         """A fresh copy of what Lambda would unpack into /var/task for this peer."""
+        if peer.source.is_dir():
+            shutil.copytree(peer.source, task, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.md"))
+            return
         task.mkdir(parents=True)
-        if name == "ours":
-            with zipfile.ZipFile(self.ours_zip) as archive:
+        if peer.source.suffix == ".zip":
+            with zipfile.ZipFile(peer.source) as archive:
                 archive.extractall(task)
         else:
-            shutil.copy2(PEERS / f"{HANDLERS[name].split('.')[0]}.py", task)
+            shutil.copy2(peer.source, task)
 
     def next_event(self, name: str) -> dict[str, Any]:
         self.counter += 1
@@ -266,18 +307,20 @@ class ColdStarts:
         return function_url_event(payload(f"cold_{tag}"), f"msg_cold_{tag}")
 
     def once(self, name: str, warm: int) -> Sample:
+        peer = self.contenders[name]
         with tempfile.TemporaryDirectory(dir=self.workdir) as tmp:
             task = Path(tmp) / "task"
-            self.extract(name, task)
+            self.extract(peer, task)
             env = {**self.env, "LAMBDA_TASK_ROOT": str(task), "PYTHONPATH": str(task)}
-            instance = RieInstance(self.binary, task, HANDLERS[name], env, Path(tmp) / "rie.log")
+            instance = RieInstance(self.binary, task, peer.handler, env, Path(tmp) / "rie.log")
             instance.start()
             try:
                 first = instance.invoke(self.next_event(name))
-                check_answer(name, first)
+                check_answer(peer, first)
+                cpu_ms = instance.runtime_cpu_ms()
                 bytes_after_first = _function_output_bytes(instance.log_text())
                 for _ in range(warm):
-                    check_answer(name, instance.invoke(self.next_event(name)))
+                    check_answer(peer, instance.invoke(self.next_event(name)))
                 text = instance.log_text()
                 reports = instance.reports()
             finally:
@@ -293,12 +336,14 @@ class ColdStarts:
             first_invoke_ms=float(done["ms"]),
             caller_ms=first.wall_ms,
             first_billed_ms=cold.billed_ms,
+            cpu_ms=cpu_ms,
             warm_billed_ms=[r.billed_ms for r in reports[1:]],
             warm_duration_ms=[r.duration_ms for r in reports[1:]],
             log_bytes_per_warm_invoke=(_function_output_bytes(text) - bytes_after_first) / warm if warm else 0.0,
         )
 
-    def measure(self, rounds: int, warm: int, names: tuple[str, ...] = PEER_NAMES) -> dict[str, list[Sample]]:
+    def measure(self, rounds: int, warm: int) -> dict[str, list[Sample]]:
+        names = tuple(self.contenders)
         for name in names:  # page cache and moto warmed once per peer; not recorded
             self.once(name, 0)
         samples: dict[str, list[Sample]] = {name: [] for name in names}
@@ -322,6 +367,7 @@ def summarize(samples: dict[str, list[Sample]]) -> dict[str, dict[str, Any]]:
             "first_invoke_ms": median([s.first_invoke_ms for s in values]),
             "caller_ms": median([s.caller_ms for s in values]),
             "first_billed_ms": median([float(s.first_billed_ms) for s in values]),
+            "cpu_ms": median(cpus) if (cpus := [s.cpu_ms for s in values if s.cpu_ms is not None]) else None,
             "warm_invocations": len(billed),
             "warm_billed_ms_mean": sum(billed) / len(billed) if billed else None,
             "warm_billed_ms_p50": median([float(b) for b in billed]) if billed else None,
@@ -331,7 +377,8 @@ def summarize(samples: dict[str, list[Sample]]) -> dict[str, dict[str, Any]]:
     log(
         "cold start medians: "
         + ", ".join(
-            f"{k} {v['cold_start_ms']:.1f} ms (init {v['init_ms']:.1f} + first {v['first_invoke_ms']:.1f})"
+            f"{k} {v['cold_start_ms']:.1f} ms (init {v['init_ms']:.1f} + first {v['first_invoke_ms']:.1f};"
+            f" cpu {v['cpu_ms'] or 0:.1f})"
             for k, v in out.items()
         )
     )
@@ -348,25 +395,35 @@ def measure_cold_starts(
     extra_env: dict[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     workdir.mkdir(parents=True, exist_ok=True)
-    runner = ColdStarts(endpoint, ours_zip, workdir, run_id, extra_env or {})
+    runner = ColdStarts(endpoint, peers(ours_zip), workdir, run_id, extra_env or {})
     return summarize(runner.measure(rounds, warm))
 
 
-def _main() -> None:  # manual check: python bench/coldstart.py (starts its own moto server)
+def _main() -> None:
+    """``python bench/coldstart.py [--rounds N] [--warm W] [DIR ...]``: its own moto server; each DIR is a variant
+    of lambda_src measured as ``ours`` is (how the levers in bench/README.md were compared), beside the peers."""
+    import argparse
+
     import common
     from emulator import Emulator
 
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--warm", type=int, default=5)
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("variants", nargs="*", type=Path)
+    args = parser.parse_args()
+    contenders = {} if args.no_peers else peers(common.LAMBDA_SRC)
+    for variant in args.variants:
+        contenders[variant.name] = Peer(variant.name, variant.resolve(), "handler.handler", "accepted")
     work = Path(tempfile.mkdtemp(prefix="bench-cold-"))
-    zip_path = work / "lambda.zip"
-    with zipfile.ZipFile(zip_path, "w") as archive:
-        for path in sorted(common.LAMBDA_SRC.rglob("*.py")):
-            if "__pycache__" not in path.parts:
-                archive.write(path, path.relative_to(common.LAMBDA_SRC).as_posix())
-    rounds = int(os.environ.get("ROUNDS", "3"))
-    with Emulator(work / "emulator.log") as emulator:
-        common.create_aws_resources(emulator.endpoint)
-        print(json.dumps(measure_cold_starts(emulator.endpoint, zip_path, work, rounds, 5, "manual"), indent=2))
-    shutil.rmtree(work, ignore_errors=True)
+    try:
+        with Emulator(work / "emulator.log") as emulator:
+            common.create_aws_resources(emulator.endpoint)
+            runner = ColdStarts(emulator.endpoint, contenders, work, "manual", {})
+            print(json.dumps(summarize(runner.measure(args.rounds, args.warm)), indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
