@@ -428,7 +428,7 @@ def chart(result: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     d = result["detail"]
-    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    fig, axes = plt.subplots(2, 3, figsize=(19, 9))
     fig.suptitle(
         f"Payment webhook receiver benchmark ({'quick' if result['meta']['quick'] else 'full'} run, "
         f"{result['meta']['machine']}, Python {result['meta']['python']})",
@@ -448,7 +448,40 @@ def chart(result: dict[str, Any], path: Path) -> None:
     ax.set_title("Warm latency per event, same moto server, interleaved")
     ax.set_ylabel("ms")
 
+    colors = {"ours": "#1f77b4", "seed": "#ff7f0e", "powertools": "#2ca02c"}
     ax = axes[0][1]
+    start = d.get("cold_start") or {}
+    names = [n for n in ("ours", "seed", "powertools") if n in start]
+    if names:
+        init = [start[n]["init_ms"] for n in names]
+        first = [start[n]["cold_start_ms"] - start[n]["init_ms"] for n in names]
+        ax.bar(names, init, color=[colors[n] for n in names], label="init (interpreter, runtime client, import)")
+        bars = ax.bar(names, first, bottom=init, color="#bbbbbb", label="first invocation")
+        ax.bar_label(bars, labels=[f"{start[n]['cold_start_ms']:.0f}" for n in names])
+        ax.legend(fontsize=8)
+        ratio_text = result.get("cold_start_vs_seed_ratio")
+        if ratio_text is not None:
+            ax.text(0.02, 0.95, f"ours / seed = {ratio_text:.2f}", transform=ax.transAxes, va="top")
+    ax.set_title("Cold start through aws-lambda-rie + awslambdaric (median)")
+    ax.set_ylabel("ms (Init Duration + Duration of the first REPORT)")
+
+    ax = axes[0][2]
+    cost = (d.get("cost") or {}).get("peers") or {}
+    names = [n for n in ("ours", "powertools", "seed") if n in cost]
+    if names:
+        bottoms = [0.0] * len(names)
+        palette = ["#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#9467bd", "#c5b0d5"]
+        for index, line in enumerate(cost[names[0]]["lines_usd"]):
+            values = [cost[n]["lines_usd"][line] for n in names]
+            ax.bar(names, values, bottom=bottoms, label=line, color=palette[index % len(palette)])
+            bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+        for x, total in enumerate(bottoms):
+            ax.text(x, total, f"${total:.3f}", ha="center", va="bottom")
+        ax.legend(fontsize=7, loc="upper left")
+    ax.set_title("Cost per million events, us-east-1, 256 MB arm64 (bench/cost.py)")
+    ax.set_ylabel("USD")
+
+    ax = axes[1][0]
     cold = d.get("cold_import_ms") or {}
     kinds = [k for k in ("boto3", "ours", "ours_first_use", "seed", "powertools") if k in cold]
     if kinds:
@@ -458,7 +491,7 @@ def chart(result: dict[str, Any], path: Path) -> None:
     ax.set_title("Cold import, fresh interpreter (median)")
     ax.set_ylabel("ms")
 
-    ax = axes[1][0]
+    ax = axes[1][1]
     http = result.get("http")
     if http:
         levels = list(http["concurrency"])
@@ -489,7 +522,7 @@ def chart(result: dict[str, Any], path: Path) -> None:
         ax.text(0.5, 0.5, f"HTTP not measured:\n{result.get('http_error')}", ha="center", va="center", wrap=True)
         ax.set_title("HTTP via local Function URL")
 
-    ax = axes[1][1]
+    ax = axes[1][2]
     goals = [(k, g) for k, g in result["goals"].items() if g["value"] is not None]
     if goals:
         fractions = [g["value"] / GOALS[k][1] for k, g in goals]
