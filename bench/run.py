@@ -367,7 +367,7 @@ def table(result: dict[str, Any]) -> str:
         names = {
             "boto3": "import boto3",
             "ours": "import handler (ours)",
-            "ours_first_use": "ours + first-request boto3 clients",
+            "ours_first_use": "ours + its first request's clients",
             "seed": "seed-style handler",
             "powertools": "Powertools receiver",
         }
@@ -458,11 +458,13 @@ def chart(result: dict[str, Any], path: Path) -> None:
         ax.bar(names, init, color=[colors[n] for n in names], label="init (interpreter, runtime client, import)")
         bars = ax.bar(names, first, bottom=init, color="#bbbbbb", label="first invocation")
         ax.bar_label(bars, labels=[f"{start[n]['cold_start_ms']:.0f}" for n in names])
-        ax.legend(fontsize=8)
-        ratio_text = result.get("cold_start_vs_seed_ratio")
-        if ratio_text is not None:
-            ax.text(0.02, 0.95, f"ours / seed = {ratio_text:.2f}", transform=ax.transAxes, va="top")
-    ax.set_title("Cold start through aws-lambda-rie + awslambdaric (median)")
+        ax.legend(fontsize=8, loc="upper left")
+        ax.set_ylim(top=max(init[i] + first[i] for i in range(len(names))) * 1.3)
+    ratio_value = result.get("cold_start_vs_seed_ratio")
+    ax.set_title(
+        "Cold start, aws-lambda-rie + awslambdaric (median)"
+        + (f"\nours / seed = {ratio_value:.2f}" if ratio_value is not None else "")
+    )
     ax.set_ylabel("ms (Init Duration + Duration of the first REPORT)")
 
     ax = axes[0][2]
@@ -476,16 +478,17 @@ def chart(result: dict[str, Any], path: Path) -> None:
             ax.bar(names, values, bottom=bottoms, label=line, color=palette[index % len(palette)])
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
         for x, total in enumerate(bottoms):
-            ax.text(x, total, f"${total:.3f}", ha="center", va="bottom")
-        ax.legend(fontsize=7, loc="upper left")
-    ax.set_title("Cost per million events, us-east-1, 256 MB arm64 (bench/cost.py)")
+            ax.text(x, total, f"${total:.2f}", ha="center", va="bottom")
+        ax.set_xlim(-0.5, len(names) + 0.9)  # room for the legend on the right
+        ax.legend(fontsize=7, loc="upper right")
+    ax.set_title("Cost per million events (us-east-1, 256 MB arm64)")
     ax.set_ylabel("USD")
 
     ax = axes[1][0]
     cold = d.get("cold_import_ms") or {}
     kinds = [k for k in ("boto3", "ours", "ours_first_use", "seed", "powertools") if k in cold]
     if kinds:
-        labels = {"ours_first_use": "ours +\nboto3 clients"}
+        labels = {"ours_first_use": "ours +\nits clients"}
         bars = ax.bar([labels.get(k, k) for k in kinds], [cold[k]["median_ms"] for k in kinds], color="#9467bd")
         ax.bar_label(bars, fmt="%.0f")
     ax.set_title("Cold import, fresh interpreter (median)")
