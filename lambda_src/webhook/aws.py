@@ -28,6 +28,7 @@ backoff.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -108,10 +109,12 @@ def _loader(models: dict[str, Any]) -> Any:
                 self._bundled_cache[(service_name, type_name)] = cached
             return cached
 
-        def load_data(self, name: str) -> Any:
+        def load_data_with_path(self, name: str) -> Any:
             if name == "endpoints":
-                return models["endpoints"]
-            return super().load_data(name)
+                # botocore's own endpoints data (cut down), so it counts as built-in: the endpoint rulesets,
+                # not the legacy resolver, keep deciding the URL, exactly as with the full file.
+                return models["endpoints"], os.path.join(self.BUILTIN_DATA_PATH, "endpoints")
+            return super().load_data_with_path(name)
 
     return BundledLoader()
 

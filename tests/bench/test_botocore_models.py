@@ -14,8 +14,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import botocore
+import botocore.loaders
 import botocore.session
 import pytest
 from botocore.stub import Stubber
@@ -85,9 +87,29 @@ def test_clients_run_on_the_bundled_models(fresh_clients: None) -> None:
         with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as caught:
             ddb.put_item(TableName="t", Item={"k": {"S": "v"}}, ConditionExpression="attribute_not_exists(k)")
         assert aws.error_code(caught.value) == "ConditionalCheckFailedException"
-    # One session (and loader) for every client; the endpoint is botocore's usual one.
+    # One session (and loader) for every client; the endpoint is botocore's usual one, from the rulesets.
     assert ddb.meta.endpoint_url == "https://dynamodb.us-east-1.amazonaws.com"
+    resolver = aws._botocore_session()._get_internal_component("endpoint_resolver")
+    assert resolver.uses_builtin_data  # else the legacy resolver's URL would override the rulesets
+    assert resolver.get_available_partitions() == botocore.session.Session().get_available_partitions()
+    assert (
+        resolver.construct_endpoint("dynamodb", "us-gov-west-1")["hostname"] == "dynamodb.us-gov-west-1.amazonaws.com"
+    )
     assert aws.client("sqs").meta.region_name == "us-east-1"
+
+
+def test_the_large_botocore_files_are_not_read(fresh_clients: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    original = botocore.loaders.JSONFileLoader.load_file
+
+    def spy(self: Any, path: str) -> Any:
+        read.append(Path(path).name)
+        return original(self, path)
+
+    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", spy)
+    aws.client("dynamodb")
+    aws.client("ssm")
+    assert "endpoints" not in read and "service-2" not in read, read
 
 
 def test_aws_data_path_means_botocores_full_models(fresh_clients: None, monkeypatch: pytest.MonkeyPatch) -> None:
