@@ -69,7 +69,7 @@ class Settings:
         self.cpu_batches = 5 if quick else 7
         self.cpu_batch_size = 40 if quick else 2000
         self.cold_rounds = 2 if quick else 15
-        self.cold_start_rounds = 2 if quick else 11  # RIE processes per peer, interleaved
+        self.cold_start_rounds = 2 if quick else 15  # RIE processes per peer, interleaved
         self.cold_start_warm = 3 if quick else 30  # warm invocations after each cold start (billed duration)
         self.http_levels = {1: 8, 4: 16} if quick else {1: 300, 8: 800, 32: 1600}
         self.http_time_cap = 20.0 if quick else 60.0
