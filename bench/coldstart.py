@@ -405,7 +405,11 @@ def _main() -> None:
     import argparse
 
     import common
-    from emulator import Emulator
+
+    try:  # the local stack as a package (issue 14), or tools/emulator.py before it
+        from local_stack.emulator import Emulator
+    except ImportError:
+        from emulator import Emulator
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)

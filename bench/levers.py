@@ -67,7 +67,10 @@ LEVERS = ("boto3", "boto3_init", "botocore", "botocore_per_client", "bundled", "
 
 
 def main() -> None:
-    from emulator import Emulator
+    try:  # the local stack as a package (issue 14), or tools/emulator.py before it
+        from local_stack.emulator import Emulator
+    except ImportError:
+        from emulator import Emulator
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=12)
