@@ -104,8 +104,11 @@ def _loader(models: dict[str, Any]) -> Any:
             cached = self._bundled_cache.get((service_name, type_name))
             if cached is None:
                 version = bundled["api_version"]
-                cached = self.load_data(f"{service_name}/{version}/{type_name}")
-                self._extras_processor.process(cached, self._find_extras(service_name, type_name, version))
+                try:
+                    cached = self.load_data(f"{service_name}/{version}/{type_name}")
+                    self._extras_processor.process(cached, self._find_extras(service_name, type_name, version))
+                except AttributeError:  # another botocore's internals: its own, slower way
+                    cached = super().load_service_model(service_name, type_name, api_version)
                 self._bundled_cache[(service_name, type_name)] = cached
             return cached
 
