@@ -33,7 +33,8 @@ elapsed = time.perf_counter() - started
 sys.stdout.write(repr(elapsed * 1000) + "\\n")
 """
 
-# What our handler imports lazily on its first request (boto3 and two clients):
+# What our handler imports lazily on its first request (botocore and two clients; in a Lambda
+# environment handler.py creates them at init):
 # the rest of a real cold start, measured as an extra figure.
 _OURS_FIRST_USE = "from webhook import aws as _aws; _aws.client('dynamodb'); _aws.client('ssm')"
 

@@ -32,6 +32,7 @@ REGION = "us-east-1"
 BODY_BYTES = 1024
 TABLE = "bench-transactions"
 IDEMPOTENCY_TABLE = "bench-idempotency"
+PAYMENTS_TABLE = "bench-payments"  # CONTRACT §5; given to the function in the cold-start phase only
 SECRET_PARAM = "/bench/webhook-signing-secrets"  # noqa: S105 - a parameter name
 # Test-only Standard Webhooks secret: whsec_ + base64 of 32 bytes.
 SECRET = "whsec_" + base64.b64encode(b"bench-only-webhook-signing-key!!").decode()
@@ -181,7 +182,7 @@ def lambda_env(endpoint: str) -> dict[str, str]:
 
 
 def create_aws_resources(endpoint: str) -> AwsSetup:
-    """Transactions table (as modules/dynamodb), the Powertools idempotency table, the SecureString secret."""
+    """Transactions table (as modules/dynamodb), payments table, the Powertools idempotency table, the secret."""
     import boto3
 
     env = lambda_env(endpoint)
@@ -198,6 +199,12 @@ def create_aws_resources(endpoint: str) -> AwsSetup:
         TableName=IDEMPOTENCY_TABLE,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.create_table(  # CONTRACT §5: one item per payment
+        TableName=PAYMENTS_TABLE,
+        KeySchema=[{"AttributeName": "transactionId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "transactionId", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
     key_arn = boto3.client("kms", **kwargs).create_key(Description="bench CMK")["KeyMetadata"]["Arn"]
