@@ -1,22 +1,19 @@
 """Plan tests: tftest runs `terraform plan` on a copy of a module in a temp dir,
-with moto server answering the data sources through AWS_ENDPOINT_URL."""
+with moto server answering the data sources through AWS_ENDPOINT_URL. The
+harness itself (Planner, Stack, AwsEmulator) is in harness.py, shared with tests/iam."""
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tftest
+from harness import ROOT, Emulator, Planner
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-
-from emulator import Emulator  # noqa: E402
-from tfwork import copy_root_module, terraform_binary  # noqa: E402
+__all__ = ["ROOT", "Planner", "assert_subset", "load_inventory"]
 
 INVENTORY = Path(__file__).parent / "inventory"
 
@@ -29,44 +26,6 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 def load_inventory(name: str) -> dict[str, Any]:
     return json.loads((INVENTORY / name).read_text())
-
-
-class Planner:
-    """Plans a module copy once per set of variables and caches the result."""
-
-    def __init__(self, emulator: Emulator, workroot: Path) -> None:
-        self.emulator = emulator
-        self.workroot = workroot
-        self._ready: dict[str, tftest.TerraformTest] = {}
-        self._plans: dict[str, tftest.TerraformPlanOutput] = {}
-
-    def _module(self, module: str) -> tftest.TerraformTest:
-        if module not in self._ready:
-            copy = copy_root_module(self.workroot / module.replace("/", "_"))
-            tfdir = copy if module == "." else copy / module
-            tf = tftest.TerraformTest(str(tfdir), binary=terraform_binary(), env=self.emulator.env())
-            tf.setup(upgrade=False)
-            self._ready[module] = tf
-        return self._ready[module]
-
-    def plan(self, module: str = ".", **tf_vars: Any) -> tftest.TerraformPlanOutput:
-        key = module + json.dumps(tf_vars, sort_keys=True)
-        if key not in self._plans:
-            self._plans[key] = self._plan(module, tf_vars)
-        return self._plans[key]
-
-    def _plan(self, module: str, tf_vars: dict[str, Any]) -> tftest.TerraformPlanOutput:
-        tf = self._module(module)
-        # A tfvars file keeps types (tftest passes tf_vars through str()).
-        var_file = Path(tf.tfdir) / f"test-{abs(hash(json.dumps(tf_vars, sort_keys=True)))}.tfvars.json"
-        var_file.write_text(json.dumps(tf_vars))
-        return tf.plan(output=True, tf_var_file=var_file.name)
-
-    def plan_error(self, module: str = ".", **tf_vars: Any) -> str:
-        """Plan that must fail; returns what the user would read."""
-        with pytest.raises(tftest.TerraformTestError) as failure:
-            self._plan(module, tf_vars)
-        return " ".join(str(failure.value).split())
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,169 @@
+"""Terraform test harness shared by tests/terraform and tests/iam.
+
+* `Planner`: plans a copy of a module (tftest) once per set of variables.
+* `Stack`: applies the root module to an emulator and destroys it again, with the
+  plain `terraform` CLI in a copy of the module (state stays in that copy).
+* `AwsEmulator`: moto server through `tests/terraform/moto_aws.py`, which answers
+  like AWS where the stack depends on it (see that file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tftest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+try:  # the harness package once tools/ moved there
+    from local_stack.emulator import Emulator, aws_env, free_port, stop_process_group, wait_until_up
+    from local_stack.tfwork import copy_root_module, terraform_binary
+except ImportError:
+    sys.path.insert(0, str(ROOT / "tools"))
+    from emulator import Emulator, aws_env, free_port, stop_process_group, wait_until_up  # type: ignore[no-redef]
+    from tfwork import copy_root_module, terraform_binary  # type: ignore[no-redef]
+
+__all__ = ["ROOT", "AwsEmulator", "Emulator", "Planner", "Stack", "copy_root_module", "terraform_binary"]
+
+
+class AwsEmulator:
+    """moto server with AWS's answers for AddPermission and the Lambda concurrency quota.
+
+    `lambda_concurrency_quota` sets MOTO_LAMBDA_CONCURRENCY_QUOTA in the server: moto's
+    Lambda then refuses reservations that leave fewer than 100 unreserved, and Service
+    Quotas answers L-B99A9384 with that value, as an AWS account with that quota does.
+    """
+
+    def __init__(self, log_path: Path, lambda_concurrency_quota: int | None = None) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.quota = lambda_concurrency_quota
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def env(self) -> dict[str, str]:
+        return aws_env(self.endpoint)
+
+    def __enter__(self) -> AwsEmulator:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env.pop("MOTO_LAMBDA_CONCURRENCY_QUOTA", None)
+        if self.quota is not None:
+            env["MOTO_LAMBDA_CONCURRENCY_QUOTA"] = str(self.quota)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("moto_aws.py")), "-H", "127.0.0.1", "-p", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=env,
+            )
+        wait_until_up(self.endpoint + "/moto-api/", 30.0, self.process)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            stop_process_group(self.process.pid)
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+class Planner:
+    """Plans a module copy once per set of variables and caches the result."""
+
+    def __init__(self, emulator: Emulator | AwsEmulator, workroot: Path) -> None:
+        self.emulator = emulator
+        self.workroot = workroot
+        self._ready: dict[str, tftest.TerraformTest] = {}
+        self._plans: dict[str, tftest.TerraformPlanOutput] = {}
+
+    def module_dir(self, module: str = ".") -> Path:
+        return Path(self._module(module).tfdir)
+
+    def _module(self, module: str) -> tftest.TerraformTest:
+        if module not in self._ready:
+            copy = copy_root_module(self.workroot / module.replace("/", "_"))
+            tfdir = copy if module == "." else copy / module
+            tf = tftest.TerraformTest(str(tfdir), binary=terraform_binary(), env=self.emulator.env())
+            tf.setup(upgrade=False)
+            self._ready[module] = tf
+        return self._ready[module]
+
+    def plan(self, module: str = ".", **tf_vars: Any) -> tftest.TerraformPlanOutput:
+        key = module + json.dumps(tf_vars, sort_keys=True)
+        if key not in self._plans:
+            self._plans[key] = self._plan(module, tf_vars)
+        return self._plans[key]
+
+    def _var_file(self, tf: tftest.TerraformTest, tf_vars: dict[str, Any]) -> str:
+        # A tfvars file keeps types (tftest passes tf_vars through str()).
+        var_file = Path(tf.tfdir) / f"test-{abs(hash(json.dumps(tf_vars, sort_keys=True)))}.tfvars.json"
+        var_file.write_text(json.dumps(tf_vars))
+        return var_file.name
+
+    def _plan(self, module: str, tf_vars: dict[str, Any]) -> tftest.TerraformPlanOutput:
+        tf = self._module(module)
+        return tf.plan(output=True, tf_var_file=self._var_file(tf, tf_vars))
+
+    def plan_text(self, module: str = ".", **tf_vars: Any) -> str:
+        """What `terraform plan` prints (warnings included), for messages a user reads."""
+        tf = self._module(module)
+        var_file = self._var_file(tf, tf_vars)
+        done = tf.execute_command("plan", "-input=false", "-no-color", f"-var-file={var_file}")
+        return " ".join(f"{done.out}\n{done.err or ''}".split())
+
+    def plan_error(self, module: str = ".", **tf_vars: Any) -> str:
+        """Plan that must fail; returns what the user would read."""
+        with pytest.raises(tftest.TerraformTestError) as failure:
+            self._plan(module, tf_vars)
+        return " ".join(str(failure.value).split())
+
+
+class Stack:
+    """The root module applied to an emulator, in a copy of the module."""
+
+    def __init__(self, emulator: AwsEmulator | Emulator, workdir: Path, tf_vars: dict[str, Any]) -> None:
+        self.emulator = emulator
+        self.workdir = copy_root_module(workdir)
+        (self.workdir / "stack.auto.tfvars.json").write_text(json.dumps(tf_vars))
+
+    @property
+    def state_file(self) -> Path:
+        return self.workdir / "terraform.tfstate"
+
+    def terraform(self, *args: str, capture: bool = True) -> str:
+        env = {**os.environ, **self.emulator.env(), "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+        done = subprocess.run(
+            [terraform_binary(), *args],
+            cwd=self.workdir,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.PIPE if capture else None,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"terraform {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout or ""
+
+    def apply(self) -> None:
+        self.terraform("init", "-input=false", "-no-color")
+        self.terraform("apply", "-input=false", "-no-color", "-auto-approve")
+
+    def outputs(self) -> dict[str, Any]:
+        raw = json.loads(self.terraform("output", "-json"))
+        return {name: value["value"] for name, value in raw.items()}
+
+    def show(self) -> dict[str, Any]:
+        shown: dict[str, Any] = json.loads(self.terraform("show", "-json"))
+        return shown
+
+    def destroy(self, *targets: str) -> None:
+        self.terraform("destroy", "-input=false", "-no-color", "-auto-approve", *(f"-target={t}" for t in targets))
