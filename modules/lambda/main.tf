@@ -14,7 +14,9 @@ data "archive_file" "this" {
 # it to SSM once (when value_wo_version changes) and never stores it, and the
 # provider's refresh, which reads the parameter with decryption, keeps no value
 # in state either (`has_value_wo`). Until the secret is put every request on
-# that path is refused (5xx), never accepted.
+# that path is refused (5xx), never accepted. Keep name, description and key
+# fixed once deployed: hashicorp/aws 6.x re-puts the value on any such update
+# and, without a new value_wo_version, has none to put.
 resource "aws_ssm_parameter" "secret" {
   for_each = var.secret_parameters
 

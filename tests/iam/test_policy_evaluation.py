@@ -110,14 +110,8 @@ def test_the_deny_table_is_not_trivially_denied(documents: Documents) -> None:
         "Action": ["kms:CreateGrant", "kms:DescribeKey"],
         "Resource": "*",
     }
-    weakened = Documents(
-        role_policy=documents.role_policy,
-        trust_policy=documents.trust_policy,
-        key_policy={**documents.key_policy, "Statement": [*documents.key_policy["Statement"], old_admin]},
-        queue_policy=documents.queue_policy,
-        function_policy=documents.function_policy,
-        names=documents.names,
-        root_plan=documents.root_plan,
+    weakened = replace(
+        documents, key_policy={**documents.key_policy, "Statement": [*documents.key_policy["Statement"], old_admin]}
     )
     row = next(r for r in ROWS if r["id"] == "grant-for-a-principal")
     (result,) = run_simulations([{"id": row["id"], "simulation": simulation(row, weakened)}]).values()
@@ -142,3 +136,30 @@ def test_root_wires_the_role_to_the_stack(documents: Documents) -> None:
     }
     for argument, reference in expected.items():
         assert reference in calls[argument]["references"], (argument, calls[argument])
+
+
+def replace(documents: Documents, **changes: Any) -> Documents:
+    fields = {name: getattr(documents, name) for name in Documents.__dataclass_fields__}
+    return Documents(**{**fields, **changes})
+
+
+def test_the_allow_rows_need_the_role_policy(documents: Documents) -> None:
+    """Without the role's policy none of the function's own requests is allowed:
+    every Allow comes from a statement, not from the evaluator's defaults."""
+    rows = [r for r in ROWS if r["expect"] == "Allow" and r["principal"] == "{function}"]
+    empty = replace(documents, role_policy={"Version": "2012-10-17", "Statement": []})
+    results = run_simulations([{"id": r["id"], "simulation": simulation(r, empty)} for r in rows])
+    assert {id_: v["result"] for id_, v in results.items() if v["result"] == "Allowed"} == {}
+
+
+def test_the_key_policy_is_evaluated_as_kms_does(documents: Documents) -> None:
+    """KMS trusts the role's IAM policy only where the key policy delegates to the
+    account: without AccountServicesUseKey no Decrypt through any service is allowed."""
+    statements = [s for s in documents.key_policy["Statement"] if s["Sid"] != "AccountServicesUseKey"]
+    weakened = replace(documents, key_policy={**documents.key_policy, "Statement": statements})
+    rows = [
+        r for r in ROWS if r["expect"] == "Allow" and r["principal"] == "{function}" and r["resource_policy"] == "key"
+    ]
+    assert rows
+    results = run_simulations([{"id": r["id"], "simulation": simulation(r, weakened)} for r in rows])
+    assert {v["result"] for v in results.values()} == {"ImplicitlyDenied"}
