@@ -16,7 +16,8 @@ harness) gives the emulator AWS's answers instead of bending the Terraform:
   Lambda quota L-B99A9384 "Concurrent executions" answers that value; unset, it
   answers NoSuchResourceException as plain moto does.
 
-DynamoDB requests run one at a time as in tools/moto_atomic.py.
+Everything the local stack's own moto wrapper does comes first
+(local_stack/moto_server.py, or tools/moto_atomic.py before the harness moved).
 
 Usage: python tests/terraform/moto_aws.py -H 127.0.0.1 -p PORT   (same flags as moto_server)
 """
@@ -115,17 +116,20 @@ def install() -> None:
     ServiceQuotasBackend.get_service_quota = get_service_quota  # type: ignore[method-assign]
 
 
-def atomic_dynamodb_application() -> Any:
-    """tools/moto_atomic.py's application (local_stack/ once the harness moved there)."""
+def install_local_stack() -> None:
+    """The local stack's moto changes (atomic DynamoDB, ...), wherever they live."""
     try:
-        from local_stack.moto_atomic import AtomicDynamoDBApplication  # type: ignore[import-not-found]
+        from local_stack import moto_server  # type: ignore[import-not-found]
     except ImportError:
         sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-        from moto_atomic import AtomicDynamoDBApplication  # type: ignore[import-not-found,no-redef]
-    return AtomicDynamoDBApplication
+        from moto_atomic import AtomicDynamoDBApplication  # type: ignore[import-not-found]
+
+        server.DomainDispatcherApplication = AtomicDynamoDBApplication
+    else:
+        moto_server.install()
 
 
 if __name__ == "__main__":
+    install_local_stack()
     install()
-    server.DomainDispatcherApplication = atomic_dynamodb_application()
     server.main()
