@@ -56,6 +56,8 @@ class AwsEmulator:
         env.pop("MOTO_LAMBDA_CONCURRENCY_QUOTA", None)
         if self.quota is not None:
             env["MOTO_LAMBDA_CONCURRENCY_QUOTA"] = str(self.quota)
+        # The repository root, so the wrapper finds the local stack's package.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, str(Path(__file__).with_name("moto_aws.py")), "-H", "127.0.0.1", "-p", str(self.port)],
