@@ -86,12 +86,12 @@ GO_BUILD_FLAGS=(-trimpath "-ldflags=-s -w")
 PLATFORM="$(go env GOOS 2>/dev/null || echo linux)_$(go env GOARCH 2>/dev/null || echo amd64)"
 
 build_key() {
-  printf '%s@%s %s %s\n' "$1" "$2" "${GO_BUILD_FLAGS[*]}" "$PLATFORM" | sha256sum | cut -c1-12
+  printf '%s@%s %s %s %s\n' "$1" "$2" "${GO_BUILD_FLAGS[*]}" "$PLATFORM" "$3" | sha256sum | cut -c1-12
 }
 
+# build_dir <type> <version> <module> <go version> <install|download>
 build_dir() {
-  local type=$1 version=$2 module=$3 go_version=$4
-  echo "$CACHE/providers/$type-$version-$(build_key "$module" "$go_version")"
+  echo "$CACHE/providers/$1-$2-$(build_key "$3" "$4" "$5")"
 }
 
 # True when <dir> holds a finished build of exactly this pin whose binary is intact.
@@ -103,10 +103,10 @@ build_is_complete() {
   grep -qxF "sha256=$(sha256sum "$binary" | cut -d' ' -f1)" "$stamp"
 }
 
-# build_provider <type> <version> <module> <go version>
+# build_provider <type> <version> <module> <go version> [install|download]
 build_provider() {
-  local type=$1 version=$2 module=$3 go_version=$4
-  local dir; dir=$(build_dir "$@")
+  local type=$1 version=$2 module=$3 go_version=$4 fetch=${5:-install}
+  local dir; dir=$(build_dir "$type" "$version" "$module" "$go_version" "$fetch")
   if build_is_complete "$dir" "$type" "$module" "$go_version"; then
     log "hashicorp/$type $version: cached build $(basename "$dir")"
     return 0
@@ -116,15 +116,27 @@ build_provider() {
   [ "$type" = aws ] && log "hashicorp/aws is a very large build: about 30 minutes and several GB of memory on 2 cores, once per machine"
   rm -rf "$dir" "$dir.partial"
   mkdir -p "$dir.partial"
-  # go install builds in module mode with the provider's own go.mod as the main
-  # module (its godebug settings included); neither pinned go.mod has a replace directive.
-  with_progress "hashicorp/$type" env GOBIN="$dir.partial" GOFLAGS=-mod=mod \
-    go install "${GO_BUILD_FLAGS[@]}" "$module@$go_version"
+  # Both ways build in module mode with the provider's own go.mod as the main module
+  # (its godebug settings included; neither pinned go.mod has a replace directive),
+  # from a checksum-verified download, with the same flags.
+  if [ "$fetch" = download ]; then
+    # `go install module@version` also asks the proxy for the module's version list
+    # (deprecation notices), which this proxy refuses for some modules: download the
+    # exact version and build inside it instead.
+    local src
+    src=$(GOFLAGS=-mod=mod go mod download -json "$module@$go_version" \
+      | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+    (cd "$src" && with_progress "hashicorp/$type" env GOFLAGS=-mod=readonly \
+      go build "${GO_BUILD_FLAGS[@]}" -o "$dir.partial/terraform-provider-$type" .)
+  else
+    with_progress "hashicorp/$type" env GOBIN="$dir.partial" GOFLAGS=-mod=mod \
+      go install "${GO_BUILD_FLAGS[@]}" "$module@$go_version"
+  fi
   [ -x "$dir.partial/terraform-provider-$type" ] || { echo "go install produced no terraform-provider-$type" >&2; exit 1; }
   {
     echo "provider=hashicorp/$type $version"
     echo "source=$module@$go_version"
-    echo "flags=${GO_BUILD_FLAGS[*]} $PLATFORM"
+    echo "flags=${GO_BUILD_FLAGS[*]} $PLATFORM ($fetch)"
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ) $(go version)"
     echo "sha256=$(sha256sum "$dir.partial/terraform-provider-$type" | cut -d' ' -f1)"
   } > "$dir.partial/STAMP.tmp"
@@ -147,14 +159,19 @@ mirror_provider() {
   done
 }
 
+# The pins of tools/providers.env, one provider per line: type version module go-version fetch
+pinned_providers() {
+  echo "archive $ARCHIVE_PROVIDER_VERSION $ARCHIVE_PROVIDER_MODULE $ARCHIVE_PROVIDER_GO_VERSION ${ARCHIVE_PROVIDER_FETCH:-install}"
+  echo "aws $AWS_PROVIDER_VERSION $AWS_PROVIDER_MODULE $AWS_PROVIDER_GO_VERSION ${AWS_PROVIDER_FETCH:-install}"
+}
+
 build_mirror() {
-  build_provider archive "$ARCHIVE_PROVIDER_VERSION" "$ARCHIVE_PROVIDER_MODULE" "$ARCHIVE_PROVIDER_GO_VERSION"
-  build_provider aws "$AWS_PROVIDER_VERSION" "$AWS_PROVIDER_MODULE" "$AWS_PROVIDER_GO_VERSION"
+  local pin
+  while read -r -a pin; do build_provider "${pin[@]}"; done < <(pinned_providers)
   # Rebuilt from scratch each time: whatever else lies in the mirror (a hand-placed
   # binary, an older pin) is never offered to Terraform.
   rm -rf "$MIRROR.new"
-  MIRROR="$MIRROR.new" mirror_provider archive "$ARCHIVE_PROVIDER_VERSION" "$ARCHIVE_PROVIDER_MODULE" "$ARCHIVE_PROVIDER_GO_VERSION"
-  MIRROR="$MIRROR.new" mirror_provider aws "$AWS_PROVIDER_VERSION" "$AWS_PROVIDER_MODULE" "$AWS_PROVIDER_GO_VERSION"
+  while read -r -a pin; do MIRROR="$MIRROR.new" mirror_provider "${pin[@]}"; done < <(pinned_providers)
   rm -rf "$MIRROR" && mv "$MIRROR.new" "$MIRROR"
 }
 
@@ -224,11 +241,10 @@ verify_cache() {
   local bad=0 file
   while IFS= read -r -d '' file; do
     local type; type=$(basename "$file" | sed -E 's/^terraform-provider-([a-z0-9]+)_v.*/\1/')
-    local known=""
-    case "$type" in
-      aws) known=$(build_dir aws "$AWS_PROVIDER_VERSION" "$AWS_PROVIDER_MODULE" "$AWS_PROVIDER_GO_VERSION") ;;
-      archive) known=$(build_dir archive "$ARCHIVE_PROVIDER_VERSION" "$ARCHIVE_PROVIDER_MODULE" "$ARCHIVE_PROVIDER_GO_VERSION") ;;
-    esac
+    local known="" pin
+    while read -r -a pin; do
+      [ "${pin[0]}" = "$type" ] && known=$(build_dir "${pin[@]}")
+    done < <(pinned_providers)
     if [ -z "$known" ] || ! grep -qxF "sha256=$(sha256sum "$file" | cut -d' ' -f1)" "$known/STAMP" 2>/dev/null; then
       echo "toolchain: $file is not a stamped build of the pinned hashicorp/$type" >&2
       bad=1

@@ -1,7 +1,7 @@
 """The provider cache of tools/toolchain.sh: nothing is used that the script did not build and stamp.
 
 A stub ``go`` stands in for the Go toolchain (the real aws build takes half an
-hour): it records each ``go install`` and writes a fake provider binary, or fails
+hour): it records each build and writes a fake provider binary, or fails
 or hangs half-way, as a test asks. The script itself runs unmodified.
 """
 
@@ -19,18 +19,29 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tools" / "toolchain.sh"
 
 STUB_GO = r"""#!/usr/bin/env bash
+# Stands in for `go env`, `go version`, `go install M@V`, `go mod download -json M@V`
+# and `go build -o OUT .`
 set -eu
 case "$1" in
   env) case "$2" in GOOS) echo linux ;; GOARCH) echo amd64 ;; *) echo "" ;; esac; exit 0 ;;
   version) echo "go version go1.99.0 linux/amd64"; exit 0 ;;
-  install) ;;
+  mod)
+    src="$STUB_GO_SRC/${4//[\/@]/_}"
+    mkdir -p "$src"
+    echo "$4" > "$src/PIN"
+    printf '{"Path": "%s", "Dir": "%s"}\n' "${4%@*}" "$src"
+    exit 0 ;;
+  build)                                # go build ... -o OUT . (inside the downloaded module)
+    while [ "$1" != -o ]; do shift; done
+    out=$2
+    target=$(cat PIN) ;;
+  install)                              # go install ... MODULE@VERSION
+    target="${@: -1}"
+    module="${target%@*}"
+    out="$GOBIN/terraform-provider-${module##*/terraform-provider-}" ;;
   *) echo "stub go: unexpected $*" >&2; exit 2 ;;
 esac
-target="${@: -1}"                       # module@version
-module="${target%@*}"
-type="${module##*/terraform-provider-}"
 echo "$target" >> "$STUB_GO_LOG"
-out="$GOBIN/terraform-provider-$type"
 printf 'half-written %s\n' "$target" > "$out"
 chmod +x "$out"
 case "${STUB_GO_MODE:-ok}" in
@@ -47,6 +58,7 @@ PINS = {
     "ARCHIVE_PROVIDER_VERSION": "2.8.0",
     "ARCHIVE_PROVIDER_MODULE": "github.com/hashicorp/terraform-provider-archive",
     "ARCHIVE_PROVIDER_GO_VERSION": "v1.3.1-0.20260727144921-44050a6fd1aa",
+    "ARCHIVE_PROVIDER_FETCH": "download",
 }
 
 
@@ -73,6 +85,7 @@ class Toolchain:
             "OFFLINE_PROVIDERS": "yes",
             "PROVIDERS_ENV": str(self.pins_file),
             "STUB_GO_LOG": str(self.go_log),
+            "STUB_GO_SRC": str(self.stub_dir / "src"),
             "STUB_GO_MODE": mode,
         }
 
