@@ -1,6 +1,6 @@
 """The documents the IAM evaluation runs over, taken from plans of the real modules.
 
-The root module is planned against moto (plain, as `make plan` does). Its key
+The root module is planned against moto (tests/terraform/moto_aws.py). Its key
 policy, queue policy and Function URL permissions are fully known at plan time;
 the role policy names ARNs AWS assigns at apply (table, key, queue), so it comes
 from a plan of modules/iam with the root plan's own inputs and those ARNs in
@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "terraform"))
 
-from harness import Emulator, Planner
+from harness import AwsEmulator, Planner
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -44,13 +44,13 @@ class Documents:
 
 
 @pytest.fixture(scope="session")
-def iam_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    with Emulator(tmp_path_factory.mktemp("iam-emulator") / "moto.log") as emu:
+def iam_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwsEmulator]:
+    with AwsEmulator(tmp_path_factory.mktemp("iam-emulator") / "moto.log") as emu:
         yield emu
 
 
 @pytest.fixture(scope="session")
-def iam_planner(iam_emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Planner:
+def iam_planner(iam_emulator: AwsEmulator, tmp_path_factory: pytest.TempPathFactory) -> Planner:
     return Planner(iam_emulator, tmp_path_factory.mktemp("iam-tf"))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import tftest
-from harness import ROOT, Emulator, Planner
+from harness import ROOT, AwsEmulator, Planner
 
 __all__ = ["ROOT", "Planner", "assert_subset", "load_inventory"]
 
@@ -19,8 +19,8 @@ INVENTORY = Path(__file__).parent / "inventory"
 
 
 @pytest.fixture(scope="session")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    with Emulator(tmp_path_factory.mktemp("emulator") / "moto.log") as emu:
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwsEmulator]:
+    with AwsEmulator(tmp_path_factory.mktemp("emulator") / "moto.log") as emu:
         yield emu
 
 
@@ -29,7 +29,7 @@ def load_inventory(name: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def planner(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Planner:
+def planner(emulator: AwsEmulator, tmp_path_factory: pytest.TempPathFactory) -> Planner:
     return Planner(emulator, tmp_path_factory.mktemp("tf"))
 
 

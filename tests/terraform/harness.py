@@ -35,16 +35,23 @@ __all__ = ["ROOT", "AwsEmulator", "Emulator", "Planner", "Stack", "copy_root_mod
 class AwsEmulator:
     """moto server with AWS's answers for AddPermission and the Lambda concurrency quota.
 
+    Every Terraform test uses it: plain moto does not implement Service Quotas'
+    GetAWSDefaultServiceQuota, and the provider retries that 500 for many minutes.
     `lambda_concurrency_quota` sets MOTO_LAMBDA_CONCURRENCY_QUOTA in the server: moto's
     Lambda then refuses reservations that leave fewer than 100 unreserved, and Service
-    Quotas answers L-B99A9384 with that value, as an AWS account with that quota does.
+    Quotas answers L-B99A9384 with that value, as an AWS account with that quota does
+    (unset: AWS's default 1000). `service_quotas_denied`: every Service Quotas call is
+    refused, as for a deployer without servicequotas permissions.
     """
 
-    def __init__(self, log_path: Path, lambda_concurrency_quota: int | None = None) -> None:
+    def __init__(
+        self, log_path: Path, lambda_concurrency_quota: int | None = None, service_quotas_denied: bool = False
+    ) -> None:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.quota = lambda_concurrency_quota
+        self.quotas_denied = service_quotas_denied
         self.process: subprocess.Popen[bytes] | None = None
 
     def env(self) -> dict[str, str]:
@@ -54,8 +61,11 @@ class AwsEmulator:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         env.pop("MOTO_LAMBDA_CONCURRENCY_QUOTA", None)
+        env.pop("MOTO_SERVICE_QUOTAS_ACCESS_DENIED", None)
         if self.quota is not None:
             env["MOTO_LAMBDA_CONCURRENCY_QUOTA"] = str(self.quota)
+        if self.quotas_denied:
+            env["MOTO_SERVICE_QUOTAS_ACCESS_DENIED"] = "1"
         # The repository root, so the wrapper finds the local stack's package.
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
         with self.log_path.open("ab") as log:

@@ -11,10 +11,15 @@ harness) gives the emulator AWS's answers instead of bending the Terraform:
 * AddPermission's FunctionUrlAuthType / InvokedViaFunctionUrl: AWS renders them
   as conditions (`StringEquals lambda:FunctionUrlAuthType`, `Bool
   lambda:InvokedViaFunctionUrl`), moto keeps the raw request fields.
-* Service Quotas knows only VPC quotas in moto. With MOTO_LAMBDA_CONCURRENCY_QUOTA
-  set (the variable moto's own Lambda already enforces reservations against), the
-  Lambda quota L-B99A9384 "Concurrent executions" answers that value; unset, it
-  answers NoSuchResourceException as plain moto does.
+* Service Quotas: moto 5.2 knows only VPC quotas and does not implement
+  GetAWSDefaultServiceQuota at all (HTTP 500 NotImplemented, which the aws provider
+  retries for many minutes: a plan with the stack's quota check hangs). Here the
+  Lambda quota L-B99A9384 "Concurrent executions" answers like an account:
+  AWS's default 1000, or MOTO_LAMBDA_CONCURRENCY_QUOTA when set (the variable moto's
+  own Lambda enforces reservations against, so both agree); the applied quota
+  (GetServiceQuota) exists only when that variable is set. With
+  MOTO_SERVICE_QUOTAS_ACCESS_DENIED=1 every Service Quotas call answers
+  AccessDeniedException, as for a deployer without servicequotas permissions.
 
 Everything the local stack's own moto wrapper does comes first
 (local_stack/moto_server.py, or tools/moto_atomic.py before the harness moved).
@@ -33,8 +38,11 @@ from typing import Any
 from moto import server
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.policy import Policy
+from moto.core.exceptions import JsonRESTError
 from moto.servicequotas.exceptions import NoSuchResource
 from moto.servicequotas.models import ServiceQuotasBackend
+from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
+from moto.servicequotas.responses import ServiceQuotasResponse
 
 LAMBDA_CONCURRENCY_QUOTA_CODE = "L-B99A9384"
 
@@ -71,9 +79,23 @@ def add_statement(self: Policy, raw: str, qualifier: str | None = None) -> tuple
     return statement, revision
 
 
-def lambda_concurrency_quota(region: str) -> dict[str, Any] | None:
-    value = os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA")
-    if value is None:
+AWS_DEFAULT_LAMBDA_CONCURRENCY = 1000.0
+
+
+class AccessDenied(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__("AccessDeniedException", "User is not authorized to perform: servicequotas:*")
+
+
+def _refuse_if_denied() -> None:
+    if os.environ.get("MOTO_SERVICE_QUOTAS_ACCESS_DENIED") == "1":
+        raise AccessDenied
+
+
+def lambda_concurrency_quota(region: str, *, applied: bool) -> dict[str, Any] | None:
+    """The account's quota: the configured one, else (default quota only) AWS's default."""
+    configured = os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA")
+    if configured is None and applied:
         return None
     return {
         "Adjustable": True,
@@ -84,7 +106,7 @@ def lambda_concurrency_quota(region: str) -> dict[str, Any] | None:
         "ServiceCode": "lambda",
         "ServiceName": "AWS Lambda",
         "Unit": "None",
-        "Value": float(value),
+        "Value": float(configured) if configured is not None else AWS_DEFAULT_LAMBDA_CONCURRENCY,
     }
 
 
@@ -93,27 +115,48 @@ _original_get_quota = ServiceQuotasBackend.get_service_quota
 
 
 def list_aws_default_service_quotas(self: ServiceQuotasBackend, service_code: str) -> list[dict[str, Any]]:
+    _refuse_if_denied()
     if service_code == "lambda":
-        quota = lambda_concurrency_quota(self.region_name)
-        if quota is None:
-            raise NoSuchResource
+        quota = lambda_concurrency_quota(self.region_name, applied=False)
+        assert quota is not None
         return [quota]
     return _original_list_defaults(self, service_code)
 
 
 def get_service_quota(self: ServiceQuotasBackend, service_code: str, quota_code: str) -> dict[str, Any]:
+    _refuse_if_denied()
     if service_code == "lambda" and quota_code == LAMBDA_CONCURRENCY_QUOTA_CODE:
-        quota = lambda_concurrency_quota(self.region_name)
+        quota = lambda_concurrency_quota(self.region_name, applied=True)
         if quota is None:
             raise NoSuchResource
         return quota
     return _original_get_quota(self, service_code, quota_code)
 
 
+def get_aws_default_service_quota(self: ServiceQuotasBackend, service_code: str, quota_code: str) -> dict[str, Any]:
+    _refuse_if_denied()
+    if service_code == "lambda" and quota_code == LAMBDA_CONCURRENCY_QUOTA_CODE:
+        quota = lambda_concurrency_quota(self.region_name, applied=False)
+        assert quota is not None
+        return quota
+    if service_code == "vpc":
+        for quota in VPC_DEFAULT_QUOTAS:
+            if quota["QuotaCode"] == quota_code:
+                return quota
+    raise NoSuchResource
+
+
+def get_aws_default_service_quota_response(self: ServiceQuotasResponse) -> str:
+    params = json.loads(self.body)
+    quota = get_aws_default_service_quota(self.backend, str(params.get("ServiceCode")), str(params.get("QuotaCode")))
+    return json.dumps({"Quota": quota})
+
+
 def install() -> None:
     Policy.add_statement = add_statement  # type: ignore[method-assign]
     ServiceQuotasBackend.list_aws_default_service_quotas = list_aws_default_service_quotas  # type: ignore[method-assign]
     ServiceQuotasBackend.get_service_quota = get_service_quota  # type: ignore[method-assign]
+    ServiceQuotasResponse.get_aws_default_service_quota = get_aws_default_service_quota_response  # type: ignore[attr-defined]
 
 
 def install_local_stack() -> None:

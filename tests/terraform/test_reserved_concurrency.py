@@ -79,9 +79,13 @@ def test_a_reservation_that_leaves_less_than_100_is_flagged(default_account: Pla
     assert "at most 900 can be reserved" in problem["message"]
 
 
-def test_without_service_quotas_the_plan_only_warns(planner: Planner) -> None:
-    """Plain moto has no Lambda quotas (NoSuchResourceException): the check's data
-    source fails, which a check block reports as a warning; the plan succeeds."""
-    plan = planner.plan(environment_suffix="rc1")
-    assert check_of(plan)["status"] in ("unknown", "fail")
-    assert function_of(plan)["reserved_concurrent_executions"] == 100
+def test_without_service_quotas_permission_the_plan_only_warns(tmp_path: Path) -> None:
+    """A deployer who may not read Service Quotas: the check's data source fails, which
+    a check block reports as a warning; the plan succeeds."""
+    with AwsEmulator(tmp_path / "moto.log", service_quotas_denied=True) as emu:
+        planner = Planner(emu, tmp_path)
+        plan = planner.plan(environment_suffix="rc1")
+        assert check_of(plan)["status"] != "pass"
+        assert function_of(plan)["reserved_concurrent_executions"] == 100
+        printed = planner.plan_text(environment_suffix="rc1")
+        assert "Warning:" in printed and "AccessDeniedException" in printed
