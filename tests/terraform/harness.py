@@ -135,7 +135,9 @@ class Planner:
         """Plan that must fail; returns what the user would read."""
         with pytest.raises(tftest.TerraformTestError) as failure:
             self._plan(module, tf_vars)
-        return " ".join(str(failure.value).split())
+        # The message and stderr as text (str() of the exception shows a tuple with
+        # escaped newlines, which would split a wrapped message).
+        return " ".join(" ".join(str(part) for part in failure.value.args if part).split())
 
 
 class Stack:
