@@ -22,10 +22,13 @@ import tftest
 ROOT = Path(__file__).resolve().parents[2]
 
 try:  # the harness package once tools/ moved there
+    from local_stack.cbor_shim import CborShim
     from local_stack.emulator import Emulator, aws_env, free_port, stop_process_group, wait_until_up
     from local_stack.tfwork import copy_root_module, terraform_binary
 except ImportError:
     sys.path.insert(0, str(ROOT / "tools"))
+    sys.path.insert(0, str(ROOT / "tools" / "local"))
+    from cbor_shim import CborShim  # type: ignore[no-redef]
     from emulator import Emulator, aws_env, free_port, stop_process_group, wait_until_up  # type: ignore[no-redef]
     from tfwork import copy_root_module, terraform_binary  # type: ignore[no-redef]
 
@@ -141,19 +144,36 @@ class Planner:
 
 
 class Stack:
-    """The root module applied to an emulator, in a copy of the module."""
+    """The root module applied to an emulator, in a copy of the module.
+
+    A context manager: while open, the local stack's CloudWatch CBOR shim serves
+    Terraform's CloudWatch calls (moto does not speak that protocol)."""
 
     def __init__(self, emulator: AwsEmulator | Emulator, workdir: Path, tf_vars: dict[str, Any]) -> None:
         self.emulator = emulator
         self.workdir = copy_root_module(workdir)
         (self.workdir / "stack.auto.tfvars.json").write_text(json.dumps(tf_vars))
+        self.shim = CborShim(emulator.endpoint, "cloudwatch")
+
+    def __enter__(self) -> Stack:
+        self.shim.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shim.__exit__(*exc)
 
     @property
     def state_file(self) -> Path:
         return self.workdir / "terraform.tfstate"
 
     def terraform(self, *args: str, capture: bool = True) -> str:
-        env = {**os.environ, **self.emulator.env(), "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+        env = {
+            **os.environ,
+            **self.emulator.env(),
+            "AWS_ENDPOINT_URL_CLOUDWATCH": self.shim.endpoint,
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+        }
         done = subprocess.run(
             [terraform_binary(), *args],
             cwd=self.workdir,

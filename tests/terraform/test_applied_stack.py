@@ -52,8 +52,10 @@ class Applied:
 @pytest.fixture(scope="module")
 def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Applied]:
     workroot: Path = tmp_path_factory.mktemp("applied")
-    with AwsEmulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator:
-        stack = Stack(emulator, workroot / "stack", {"environment_suffix": SUFFIX})
+    with (
+        AwsEmulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator,
+        Stack(emulator, workroot / "stack", {"environment_suffix": SUFFIX}) as stack,
+    ):
         stack.apply()
         state = Applied(stack, emulator)
         try:
