@@ -40,7 +40,8 @@ lint-tools: ## build tflint, actionlint and terraform-docs into the cache
 # `make test` and `make test-terraform` plan once more under OpenTofu (the plan and
 # validation tests only, to keep the added time small); nothing to add when the
 # suite itself already ran under tofu.
-TOFU_TESTS := tests/terraform/test_root_plan.py tests/terraform/test_validation.py
+TOFU_TESTS := tests/terraform/test_root_plan.py tests/terraform/test_validation.py \
+              tests/terraform/test_providers_and_secrets.py tests/terraform/test_reserved_concurrency.py
 TOFU_PASS   = $(if $(filter tofu,$(notdir $(TERRAFORM))),@true,$(TF_ENV) TERRAFORM=tofu $(PYTEST) $(TOFU_TESTS))
 
 test: tools tofu ## everything: unit, functional, Terraform plan (Terraform and OpenTofu) and end-to-end tests
