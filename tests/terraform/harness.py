@@ -32,7 +32,42 @@ except ImportError:
     from emulator import Emulator, aws_env, free_port, stop_process_group, wait_until_up  # type: ignore[no-redef]
     from tfwork import copy_root_module, terraform_binary  # type: ignore[no-redef]
 
-__all__ = ["ROOT", "AwsEmulator", "Emulator", "Planner", "Stack", "copy_root_module", "terraform_binary"]
+__all__ = [
+    "ROOT",
+    "AwsEmulator",
+    "Emulator",
+    "Planner",
+    "Stack",
+    "assert_subset",
+    "copy_root_module",
+    "load_inventory",
+    "terraform_binary",
+]
+
+INVENTORY = Path(__file__).parent / "inventory"
+
+
+def load_inventory(name: str) -> dict[str, Any]:
+    """Expected values in tests/terraform/inventory."""
+    loaded: dict[str, Any] = json.loads((INVENTORY / name).read_text())
+    return loaded
+
+
+def assert_subset(expected: Any, actual: Any, path: str = "") -> None:
+    """Every key/value of `expected` appears in `actual` (lists element-wise)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
+        for key, value in expected.items():
+            assert key in actual, f"{path}.{key}: missing"
+            assert_subset(value, actual[key], f"{path}.{key}")
+    elif isinstance(expected, list) and expected and isinstance(expected[0], dict):
+        assert isinstance(actual, list) and len(actual) == len(expected), (
+            f"{path}: expected {len(expected)} blocks, got {actual!r}"
+        )
+        for index, (exp, act) in enumerate(zip(expected, actual, strict=True)):
+            assert_subset(exp, act, f"{path}[{index}]")
+    else:
+        assert actual == expected, f"{path}: expected {expected!r}, got {actual!r}"
 
 
 class AwsEmulator:

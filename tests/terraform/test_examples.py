@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Planner
+from harness import Planner
 
 
 def test_minimal_example_plans_with_defaults(planner: Planner) -> None:

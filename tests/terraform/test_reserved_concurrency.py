@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Planner
-from harness import AwsEmulator
+from harness import AwsEmulator, Planner
 
 CHECK = "module.lambda.check.reserved_concurrency_fits_the_account"
 
