@@ -40,7 +40,8 @@ lint-tools: ## build tflint, actionlint and terraform-docs into the cache
 # `make test` and `make test-terraform` plan once more under OpenTofu (the plan and
 # validation tests only, to keep the added time small); nothing to add when the
 # suite itself already ran under tofu.
-TOFU_TESTS := tests/terraform/test_root_plan.py tests/terraform/test_validation.py
+TOFU_TESTS := tests/terraform/test_root_plan.py tests/terraform/test_validation.py \
+              tests/terraform/test_providers_and_secrets.py tests/terraform/test_reserved_concurrency.py
 TOFU_PASS   = $(if $(filter tofu,$(notdir $(TERRAFORM))),@true,$(TF_ENV) TERRAFORM=tofu $(PYTEST) $(TOFU_TESTS))
 
 test: tools tofu rie ## everything: unit, functional, Terraform plan (Terraform and OpenTofu) and end-to-end tests
@@ -76,7 +77,7 @@ demo: tools rie ## up, send signed sample webhooks, show the stored transactions
 	$(TF_ENV) $(PYTHON) -m webhook_cli.demo --environment-suffix $(ENV_SUFFIX)
 
 bench: tools rie ## benchmark into build/bench.json
-	$(TF_ENV) $(PYTHON) -m bench.run
+	$(TF_ENV) PYTHONPATH=lambda_src $(PYTHON) -m bench.run
 
 FUZZ_EXAMPLES ?= 20000
 fuzz: tools ## hostile input: hypothesis at FUZZ_EXAMPLES (default 20000) examples per property; executions, findings

@@ -18,8 +18,31 @@ locals {
   function_name = local.name
   # Known before anything exists, so the key policy and the IAM policy can name
   # the log group without a dependency cycle.
-  log_group_name   = "/aws/lambda/${local.function_name}"
-  secret_parameter = "/${var.name_prefix}/${var.environment_suffix}/webhook-signing-secrets"
+  log_group_name = "/aws/lambda/${local.function_name}"
+
+  # Every provider the function knows, with the environment variable that names
+  # its SecureString (CONTRACT section 4) and the path it is served on.
+  providers = {
+    standard = {
+      environment_variable = "WEBHOOK_SECRET_PARAM"
+      name                 = "/${var.name_prefix}/${var.environment_suffix}/webhook-signing-secrets"
+      description          = "Standard Webhooks signing secret(s) of ${local.function_name}, whitespace-separated (several during rotation)."
+      path                 = "standard"
+    }
+    stripe = {
+      environment_variable = "STRIPE_SECRET_PARAM"
+      name                 = "/${var.name_prefix}/${var.environment_suffix}/stripe-webhook-signing-secrets"
+      description          = "Stripe endpoint signing secret(s) (whsec_...) of ${local.function_name}, whitespace-separated (several during rotation)."
+      path                 = "stripe"
+    }
+    adyen = {
+      environment_variable = "ADYEN_HMAC_KEY_PARAM"
+      name                 = "/${var.name_prefix}/${var.environment_suffix}/adyen-hmac-keys"
+      description          = "Adyen notification HMAC key(s) (hex) of ${local.function_name}, whitespace-separated (several during rotation)."
+      path                 = "adyen"
+    }
+  }
+  enabled = { for key, provider in local.providers : key => provider if contains(var.enabled_providers, key) }
 }
 
 module "kms" {
@@ -39,6 +62,18 @@ module "dynamodb" {
   deletion_protection_enabled = var.table_deletion_protection
 }
 
+# The current status of each payment (CONTRACT section 5): one item per
+# transactionId, no sort key.
+module "payments_table" {
+  source = "./modules/dynamodb"
+
+  name                        = "${local.name}-payments"
+  hash_key                    = "transactionId"
+  range_key                   = null
+  kms_key_arn                 = module.kms.key_arn
+  deletion_protection_enabled = var.table_deletion_protection
+}
+
 # Authentic events whose payload is refused (400) are kept here for replay.
 module "quarantine" {
   source = "./modules/quarantine"
@@ -51,12 +86,13 @@ module "quarantine" {
 module "iam" {
   source = "./modules/iam"
 
-  role_name             = "${local.name}-lambda"
-  table_arn             = module.dynamodb.table_arn
-  log_group_name        = local.log_group_name
-  secret_parameter_name = local.secret_parameter
-  kms_key_arn           = module.kms.key_arn
-  quarantine_queue_arn  = module.quarantine.queue_arn
+  role_name              = "${local.name}-lambda"
+  table_arn              = module.dynamodb.table_arn
+  payments_table_arn     = module.payments_table.table_arn
+  log_group_name         = local.log_group_name
+  secret_parameter_names = [for provider in values(local.enabled) : provider.name]
+  kms_key_arn            = module.kms.key_arn
+  quarantine_queue_arn   = module.quarantine.queue_arn
 }
 
 module "lambda" {
@@ -74,9 +110,16 @@ module "lambda" {
   timeout                     = var.lambda_timeout_seconds
   reserved_concurrency        = var.reserved_concurrency
   table_name                  = module.dynamodb.table_name
-  secret_parameter_name       = local.secret_parameter
+  payments_table_name         = module.payments_table.table_name
   signature_tolerance_seconds = var.signature_tolerance_seconds
   quarantine_queue_url        = module.quarantine.queue_url
+  secret_parameters = {
+    for key, provider in local.enabled : key => {
+      name                 = provider.name
+      environment_variable = provider.environment_variable
+      description          = provider.description
+    }
+  }
 }
 
 module "alarms" {

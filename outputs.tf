@@ -39,8 +39,28 @@ output "lambda_role_arn" {
 }
 
 output "webhook_secret_parameter_name" {
-  description = "SSM Parameter Store SecureString that holds the signing secret(s), whitespace-separated. Set it after the first apply: aws ssm put-parameter --overwrite --type SecureString --name <this> --value whsec_..."
-  value       = module.lambda.secret_parameter_name
+  description = "SSM Parameter Store SecureString that holds the Standard Webhooks signing secret(s), whitespace-separated (null when `standard` is not enabled). Set it after the first apply: aws ssm put-parameter --overwrite --type SecureString --key-id <kms_key_arn> --name <this> --value whsec_..."
+  value       = lookup(module.lambda.secret_parameter_names, "standard", null)
+}
+
+output "provider_secret_parameter_names" {
+  description = "SecureString of each enabled provider, by provider (standard, stripe, adyen). Put each secret after the first apply: aws ssm put-parameter --overwrite --type SecureString --key-id <kms_key_arn> --name <this> --value <secret>. Terraform writes only a placeholder and keeps no value in state."
+  value       = module.lambda.secret_parameter_names
+}
+
+output "provider_endpoint_urls" {
+  description = "Webhook endpoint of each enabled provider, by provider: <function_url>standard, <function_url>stripe, <function_url>adyen (the root path / also serves standard)."
+  value       = { for key, provider in local.enabled : key => "${module.lambda.function_url}${provider.path}" }
+}
+
+output "payments_table_name" {
+  description = "Name of the DynamoDB table that holds the current status of each payment (one item per transactionId)."
+  value       = module.payments_table.table_name
+}
+
+output "payments_table_arn" {
+  description = "ARN of the payments table."
+  value       = module.payments_table.table_arn
 }
 
 output "quarantine_queue_url" {

@@ -31,13 +31,25 @@ variable "name_prefix" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions of the function: both its floor and its ceiling. The account must keep at least 100 unreserved."
+  description = "Reserved concurrent executions of the function: both its floor and its ceiling. null = unreserved (for accounts whose concurrency quota is below 200: Lambda keeps at least 100 unreserved, and a plan warns when the reservation cannot fit the account's quota)."
   type        = number
   default     = 100
 
   validation {
-    condition     = var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency
-    error_message = "reserved_concurrency must be a whole number of at least 1."
+    condition     = var.reserved_concurrency == null ? true : var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency
+    error_message = "reserved_concurrency must be null (unreserved) or a whole number of at least 1."
+  }
+}
+
+variable "enabled_providers" {
+  description = "Payment providers the Function URL accepts, each on its own path: `standard` (Standard Webhooks, `/` and `/standard`), `stripe` (`/stripe`), `adyen` (`/adyen`). Each gets its own SecureString; a provider left out has no parameter, no environment variable and no permission, and its path answers 404."
+  type        = set(string)
+  default     = ["standard", "stripe", "adyen"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.enabled_providers) > 0 && length(setsubtract(var.enabled_providers, ["standard", "stripe", "adyen"])) == 0
+    error_message = "enabled_providers must name at least one provider, each one of \"standard\", \"stripe\" or \"adyen\"."
   }
 }
 

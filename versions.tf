@@ -1,5 +1,7 @@
 terraform {
-  required_version = ">= 1.6.0"
+  # 1.11: write-only arguments (the secret parameters' value_wo); OpenTofu
+  # has them since 1.11 as well.
+  required_version = ">= 1.11.0"
 
   required_providers {
     aws = {

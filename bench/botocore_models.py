@@ -18,12 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# Run as `PYTHONPATH=lambda_src python -m bench.botocore_models` (the function's code as on Lambda).
+from webhook.aws import MODELS_FORMAT, OPERATIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "lambda_src" / "webhook" / "botocore_models.json"
-if str(ROOT / "lambda_src") not in sys.path:
-    sys.path.insert(0, str(ROOT / "lambda_src"))
-
-from webhook.aws import MODELS_FORMAT, OPERATIONS  # noqa: E402
 
 _DROP = frozenset({"documentation", "documentationUrl"})
 
@@ -102,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = OUT.read_text() if OUT.is_file() else ""
         if current != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python bench/botocore_models.py", file=sys.stderr)
+            print(
+                f"{OUT.relative_to(ROOT)} is stale: run PYTHONPATH=lambda_src python -m bench.botocore_models",
+                file=sys.stderr,
+            )
             return 1
         return 0
     OUT.write_text(text)

@@ -19,13 +19,11 @@ from pathlib import Path
 
 from bench.common import LAMBDA_SRC, PEERS, lambda_env, log, median
 
-# name -> (module to import, folder put first on sys.path or None)
+# name -> (module to import, folder on PYTHONPATH or None: /var/task on Lambda)
 KINDS = ("boto3", "ours", "powertools", "seed")
 
 _PROBE = """
 import sys, time
-if {path!r}:
-    sys.path.insert(0, {path!r})
 started = time.perf_counter()
 import {module}
 {after}
@@ -74,10 +72,10 @@ class ColdImport:
     def _probe_run(self, kind: str, flags: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
         """One fresh interpreter that imports `kind` once (see _PROBE)."""
         module, path, after = self.probe(kind)
-        code = _PROBE.format(path=path, module=module, after=after)
+        code = _PROBE.format(module=module, after=after)
         return subprocess.run(  # noqa: S603 - our own interpreter and probe
             [sys.executable, "-B", "-s", *flags, "-c", code],
-            env=self.env,
+            env={**self.env, "PYTHONPATH": path} if path else self.env,
             cwd=self.workdir,
             capture_output=True,
             text=True,

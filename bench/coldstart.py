@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import PEERS, function_url_event, lambda_env, log, median, payload
+from bench.common import PEERS, function_url_event, lambda_env, log, median, payload
 
 RIE_MODULE = "github.com/aws/aws-lambda-runtime-interface-emulator"
 RIE_VERSION = "v0.0.0-20261030222936-bef5c4ba774d"  # no release tags on the proxy: main, 2026-10-30
@@ -404,12 +404,8 @@ def _main() -> None:
     of lambda_src measured as ``ours`` is (how the levers in bench/README.md were compared), beside the peers."""
     import argparse
 
-    import common
-
-    try:  # the local stack as a package (issue 14), or tools/emulator.py before it
-        from local_stack.emulator import Emulator
-    except ImportError:
-        from emulator import Emulator
+    from bench import common
+    from local_stack.emulator import Emulator
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)

@@ -26,7 +26,6 @@ from types import ModuleType
 from typing import Any
 
 from bench.common import (
-    LAMBDA_SRC,
     PEERS,
     TABLE,
     FakeContext,
@@ -51,8 +50,7 @@ def load_module(name: str, path: Path) -> ModuleType:
 
 
 def import_ours() -> ModuleType:
-    if str(LAMBDA_SRC) not in sys.path:
-        sys.path.insert(0, str(LAMBDA_SRC))
+    # lambda_src is on PYTHONPATH (Makefile, pytest's pythonpath), as /var/task is on Lambda.
     import handler
 
     return handler
@@ -200,7 +198,7 @@ class FakeStore:
 
 def measure_cpu(batches: int, batch_size: int, run_id: str) -> list[float]:
     """CPU microseconds per event through ``handler.handler`` with SSM and DynamoDB faked, one value per batch."""
-    from common import SECRET
+    from bench.common import SECRET
 
     handler_module = import_ours()
     from webhook.service import Dependencies, WebhookService
@@ -234,8 +232,9 @@ def measure_cpu(batches: int, batch_size: int, run_id: str) -> list[float]:
 
 def profile_cpu(batch_size: int, run_id: str, out: Path) -> str:
     """pyinstrument profile of the handler with fakes (text), for finding where the CPU goes."""
-    from common import SECRET
     from pyinstrument import Profiler
+
+    from bench.common import SECRET
 
     import_ours()
     from webhook.service import Dependencies, WebhookService

@@ -1,4 +1,4 @@
-"""The cold-start levers of issue 15, measured side by side: ``python bench/levers.py [--rounds N]``.
+"""The cold-start levers of issue 15, measured side by side (``python -m bench.levers``; see bench/README.md).
 
 Each lever is a variant of today's lambda_src, made by a small textual patch of
 ``webhook/aws.py`` / ``handler.py`` (a patch that no longer applies fails loudly),
@@ -21,14 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import common
-from coldstart import ColdStarts, Peer, peers, summarize
+from bench import common
+from bench.coldstart import ColdStarts, Peer, peers, summarize
 
 SESSION_CALL = "_botocore_session().create_client(service, config=config)"
 INIT_HOOK = 'if os.environ.get("AWS_LAMBDA_RUNTIME_API"):\n    aws.warm_up(("ssm", "dynamodb"))\n'
@@ -67,10 +64,7 @@ LEVERS = ("boto3", "boto3_init", "botocore", "botocore_per_client", "bundled", "
 
 
 def main() -> None:
-    try:  # the local stack as a package (issue 14), or tools/emulator.py before it
-        from local_stack.emulator import Emulator
-    except ImportError:
-        from emulator import Emulator
+    from local_stack.emulator import Emulator
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=12)

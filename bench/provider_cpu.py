@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,8 +34,7 @@ ADYEN_KEY = bytes.fromhex("44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48E
 
 
 def _ours() -> Any:
-    if str(LAMBDA_SRC) not in sys.path:
-        sys.path.insert(0, str(LAMBDA_SRC))
+    # lambda_src is on PYTHONPATH (Makefile, pytest's pythonpath), as /var/task is on Lambda.
     from webhook import providers
 
     return providers

@@ -214,7 +214,7 @@ class Run:
 
     def cold_start(self, endpoint: str, ours_zip: Path) -> dict[str, dict[str, Any]]:
         """AWS's runtime (aws-lambda-rie + awslambdaric), one process per cold start; see coldstart.py."""
-        import coldstart
+        from bench import coldstart
 
         s = self.settings
         return coldstart.measure_cold_starts(
@@ -232,8 +232,8 @@ class Run:
     ) -> dict[str, Any]:
         """Cost per million events from the measured billed durations and item sizes; see cost.py."""
         import boto3
-        import coldstart
-        import cost
+
+        from bench import coldstart, cost
 
         ddb = boto3.client("dynamodb", endpoint_url=endpoint)  # the emulator's credentials are in the environment
         tables = {

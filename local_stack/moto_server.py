@@ -1,6 +1,7 @@
 """moto server as the local stack runs it: `python -m local_stack.moto_server -H 127.0.0.1 -p PORT`.
 
-Same flags as `moto_server`. Four things on top of moto 5.2.5, each because moto
+Same flags as `moto_server`. AWS's answers for Lambda AddPermission and Service
+Quotas (moto_aws_answers.py), and four things on top of moto 5.2.5, each because moto
 differs from AWS in a way the harness must not inherit:
 
 1. DynamoDB requests run one at a time (moto_atomic.py): moto's conditional writes
@@ -42,6 +43,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.iam.access_control import IAMRequestBase
 from moto.ssm.responses import SimpleSystemManagerResponse
 
+from local_stack import moto_aws_answers
 from local_stack.moto_atomic import AtomicDynamoDBApplication
 
 _DENIED_MESSAGE = re.compile(rb"<Message>(.*?)</Message>", re.DOTALL)
@@ -119,7 +121,8 @@ def _create_aws_request_with_empty_body(self: IAMRequestBase) -> AWSRequest:
 
 
 def install() -> None:
-    """Apply the four changes to moto in this process (the server's)."""
+    """Apply the four changes, and moto_aws_answers' (Lambda policy, Service Quotas), to moto in this process."""
+    moto_aws_answers.install()
     IAMRequestBase._create_aws_request = _create_aws_request_with_empty_body  # type: ignore[method-assign]
     DynamoHandler._determine_resource = _dynamodb_resource  # type: ignore[attr-defined]
     SimpleSystemManagerResponse._determine_resource = _ssm_resource  # type: ignore[attr-defined]

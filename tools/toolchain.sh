@@ -4,6 +4,7 @@
 #   providers  - hashicorp/aws and hashicorp/archive in a filesystem mirror,
 #                built from their Go modules, only when the registry is unreachable
 #   cliconfig  - Terraform/OpenTofu CLI config that prefers that mirror
+#   node       - tests/iam's pinned Node packages (IAM policy evaluation)
 # Every artifact is built in a temporary place and stamped when finished; only
 # stamped artifacts are used (see "providers" below and `verify`). One run at a
 # time per cache (flock), so parallel `make` calls do not build the same thing twice.
@@ -259,6 +260,33 @@ verify_cache() {
   return "$bad"
 }
 
+# --- Node tools for the IAM policy evaluation (tests/iam) -------------------
+# @cloud-copilot/iam-simulate, pinned with its dependencies in
+# tests/iam/package-lock.json, installed by `npm ci` into a cache folder named
+# by the lock file's hash and reused while the lock file is unchanged;
+# tests/iam/node_modules is a link to it (ignored by git).
+node_tools_dir() {
+  echo "$CACHE/node-$(sha256sum "$ROOT/tests/iam/package-lock.json" | cut -c1-12)"
+}
+
+ensure_node_tools() {
+  command -v npm >/dev/null || { echo "Node.js >= 20 with npm is needed for the IAM policy evaluation (tests/iam)" >&2; exit 1; }
+  local dir; dir=$(node_tools_dir)
+  if [ ! -f "$dir/.complete" ]; then
+    log "installing tests/iam's Node packages into $dir (pinned in tests/iam/package-lock.json)"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp "$ROOT/tests/iam/package.json" "$ROOT/tests/iam/package-lock.json" "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    touch "$dir/.complete"
+  fi
+  local link="$ROOT/tests/iam/node_modules"
+  if [ -d "$link" ] && [ ! -L "$link" ]; then
+    rm -rf "$link"  # a local `npm install`; the cache copy replaces it
+  fi
+  ln -sfn "$dir/node_modules" "$link"
+}
+
 # One toolchain run at a time per cache.
 with_lock() {
   mkdir -p "$CACHE"
@@ -275,6 +303,7 @@ case "${1:-all}" in
   cli-config-path) [ -f "$CLI_CONFIG" ] && echo "$CLI_CONFIG" || true ;;
   terraform) ensure_terraform ;;
   verify) verify_cache ;;
-  all) with_lock ensure_venv; ensure_terraform; ensure_providers; verify_cache ;;
-  *) echo "usage: $0 all|venv|venv-path|providers|cliconfig|cli-config-path|terraform|verify" >&2; exit 2 ;;
+  node) with_lock ensure_node_tools ;;
+  all) with_lock ensure_venv; ensure_terraform; ensure_providers; verify_cache; with_lock ensure_node_tools ;;
+  *) echo "usage: $0 all|venv|venv-path|providers|cliconfig|cli-config-path|terraform|verify|node" >&2; exit 2 ;;
 esac

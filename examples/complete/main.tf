@@ -15,6 +15,7 @@ module "webhook" {
   table_deletion_protection   = true
   quarantine_retention_days   = 7
   alarm_sns_topic_arn         = "arn:aws:sns:eu-west-1:123456789012:payments-oncall"
+  enabled_providers           = ["standard", "stripe"]
 
   tags = {
     CostCenter = "payments"

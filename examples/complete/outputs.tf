@@ -12,3 +12,18 @@ output "kms_key_arn" {
   description = "The stack's customer-managed key."
   value       = module.webhook.kms_key_arn
 }
+
+output "provider_endpoint_urls" {
+  description = "Where each enabled provider sends its webhooks."
+  value       = module.webhook.provider_endpoint_urls
+}
+
+output "provider_secret_parameter_names" {
+  description = "Put each provider's signing secret here after the first apply (with --key-id <kms_key_arn>)."
+  value       = module.webhook.provider_secret_parameter_names
+}
+
+output "payments_table_name" {
+  description = "The current status of each payment."
+  value       = module.webhook.payments_table_name
+}

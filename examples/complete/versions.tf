@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.6.0"
+  required_version = ">= 1.11.0"
 
   # An example is a root configuration: it pins every provider its module tree
   # installs. Both are used by the webhook module, none by this file, which

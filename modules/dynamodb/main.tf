@@ -1,21 +1,27 @@
-# One item per delivered event: transactionId (partition) + eventId (sort, the
-# webhook-id header), so every event of a transaction is kept and a
-# re-delivered event can be refused by a conditional write.
+# One DynamoDB table, on-demand, with point-in-time recovery and SSE under the
+# stack's CMK. The stack uses it twice:
+# - transactions: one item per delivered event, transactionId (partition) +
+#   eventId (sort, the webhook-id / provider event id), so every event of a
+#   transaction is kept and a re-delivery is refused by a conditional write;
+# - payments: one item per payment, transactionId alone (range_key = null),
+#   holding the current status (CONTRACT section 5).
+locals {
+  key_attributes = var.range_key == null ? [var.hash_key] : [var.hash_key, var.range_key]
+}
+
 resource "aws_dynamodb_table" "this" {
   name                        = var.name
   billing_mode                = "PAY_PER_REQUEST"
-  hash_key                    = "transactionId"
-  range_key                   = "eventId"
+  hash_key                    = var.hash_key
+  range_key                   = var.range_key
   deletion_protection_enabled = var.deletion_protection_enabled
 
-  attribute {
-    name = "transactionId"
-    type = "S"
-  }
-
-  attribute {
-    name = "eventId"
-    type = "S"
+  dynamic "attribute" {
+    for_each = local.key_attributes
+    content {
+      name = attribute.value
+      type = "S"
+    }
   }
 
   point_in_time_recovery {

@@ -13,3 +13,16 @@ variable "deletion_protection_enabled" {
   type        = bool
   default     = false
 }
+
+variable "hash_key" {
+  description = "Partition key attribute (type S)."
+  type        = string
+  default     = "transactionId"
+  nullable    = false
+}
+
+variable "range_key" {
+  description = "Sort key attribute (type S); null = a table with a partition key only."
+  type        = string
+  default     = "eventId"
+}

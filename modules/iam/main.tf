@@ -6,9 +6,13 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.region
   account_id = data.aws_caller_identity.current.account_id
+  dns_suffix = data.aws_partition.current.dns_suffix
 
-  log_group_arn = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${var.log_group_name}"
-  parameter_arn = "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${trimprefix(var.secret_parameter_name, "/")}"
+  log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${var.log_group_name}"
+  parameter_arns = [for name in var.secret_parameter_names : "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${trimprefix(name, "/")}"]
+  # The services that decrypt with the stack key on the function's behalf:
+  # SSM (SecureString), DynamoDB (table SSE), SQS (queue SSE), Lambda (environment).
+  decrypt_via = [for service in ["dynamodb", "lambda", "sqs", "ssm"] : "${service}.${local.region}.${local.dns_suffix}"]
 }
 
 data "aws_iam_policy_document" "assume_role" {
@@ -37,7 +41,9 @@ data "aws_iam_policy_document" "this" {
     resources = ["${local.log_group_arn}:log-stream:*"]
   }
 
-  # PutItem alone: the handler only ever makes one conditional write.
+  # PutItem alone: the handler makes one conditional write per event (with
+  # ReturnValuesOnConditionCheckFailure=ALL_OLD on a duplicate, which is part of
+  # PutItem: no read action is needed).
   statement {
     sid       = "StoreWebhookEvents"
     effect    = "Allow"
@@ -45,19 +51,38 @@ data "aws_iam_policy_document" "this" {
     resources = [var.table_arn]
   }
 
-  statement {
-    sid       = "ReadSigningSecret"
-    effect    = "Allow"
-    actions   = ["ssm:GetParameter"]
-    resources = [local.parameter_arn]
+  # One conditional PutItem per event keeps the payment's current status.
+  dynamic "statement" {
+    for_each = var.payments_table_arn == null ? [] : [var.payments_table_arn]
+    content {
+      sid       = "StorePaymentStatus"
+      effect    = "Allow"
+      actions   = ["dynamodb:PutItem"]
+      resources = [statement.value]
+    }
   }
 
-  # Decrypts the SecureString and the function's environment.
+  # The signing secret of each enabled provider, nothing else in Parameter Store.
+  statement {
+    sid       = "ReadSigningSecrets"
+    effect    = "Allow"
+    actions   = ["ssm:GetParameter"]
+    resources = local.parameter_arns
+  }
+
+  # Decrypts the SecureStrings, the table, the quarantine data key and the
+  # function's environment, only through those services (never directly).
   statement {
     sid       = "DecryptWithStackKey"
     effect    = "Allow"
     actions   = ["kms:Decrypt"]
     resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = local.decrypt_via
+    }
   }
 
   # Authentic events whose payload was refused are copied to the quarantine
@@ -85,7 +110,7 @@ data "aws_iam_policy_document" "this" {
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["sqs.${local.region}.amazonaws.com"]
+        values   = ["sqs.${local.region}.${local.dns_suffix}"]
       }
     }
   }

@@ -6,14 +6,19 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.region
+  dns_suffix = data.aws_partition.current.dns_suffix
   account    = "arn:${local.partition}:iam::${local.account_id}:root"
 
+  # Service endpoints as kms:ViaService names them, in this partition.
+  via_services = [for service in var.services : "${service}.${local.region}.${local.dns_suffix}"]
+
   # Explicit key-administration actions instead of kms:*; PutKeyPolicy stays so
-  # the account can never lock itself out of the key.
+  # the account can never lock itself out of the key. kms:CreateGrant is not
+  # here: a grant can hand out Decrypt without kms:ViaService, so it is allowed
+  # only to the services, for their own resources (AccountServicesCreateGrants).
   admin_actions = [
     "kms:CancelKeyDeletion",
     "kms:CreateAlias",
-    "kms:CreateGrant",
     "kms:DeleteAlias",
     "kms:DescribeKey",
     "kms:DisableKey",
@@ -62,6 +67,8 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # CloudWatch Logs' regional service principal (logs.<region>.<dns suffix>:
+  # amazonaws.com, amazonaws.com.cn, ...), for the stack's log groups only.
   statement {
     sid       = "CloudWatchLogsEncryptsTheLogGroups"
     effect    = "Allow"
@@ -70,7 +77,7 @@ data "aws_iam_policy_document" "this" {
 
     principals {
       type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
+      identifiers = ["logs.${local.region}.${local.dns_suffix}"]
     }
 
     condition {
@@ -81,12 +88,12 @@ data "aws_iam_policy_document" "this" {
   }
 
   # Lambda (environment variables), DynamoDB (table SSE), SSM (the signing
-  # secret) and SQS (the quarantine queue) use the key on behalf of principals
+  # secrets) and SQS (the quarantine queue) use the key on behalf of principals
   # of this account; IAM policies still decide which principal may call them.
   statement {
     sid       = "AccountServicesUseKey"
     effect    = "Allow"
-    actions   = concat(local.use_actions, ["kms:CreateGrant"])
+    actions   = local.use_actions
     resources = ["*"]
 
     principals {
@@ -97,7 +104,7 @@ data "aws_iam_policy_document" "this" {
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
-      values   = [for service in var.services : "${service}.${local.region}.amazonaws.com"]
+      values   = local.via_services
     }
 
     condition {
@@ -107,6 +114,41 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # Lambda and DynamoDB create grants on the key for the function and the table
+  # they manage. Only such grants: a grant for a principal (which could give
+  # itself Decrypt outside the services) needs kms:GrantIsForAWSResource = true.
+  statement {
+    sid       = "AccountServicesCreateGrants"
+    effect    = "Allow"
+    actions   = ["kms:CreateGrant"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.account]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = local.via_services
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:CallerAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+  }
+
+  # DynamoDB reads the key's metadata for the tables of this account only
+  # (aws:SourceAccount: no confused deputy for another account's table).
   statement {
     sid       = "DynamoDBDescribesKey"
     effect    = "Allow"
@@ -116,6 +158,12 @@ data "aws_iam_policy_document" "this" {
     principals {
       type        = "Service"
       identifiers = ["dynamodb.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
     }
   }
 }

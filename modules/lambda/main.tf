@@ -8,19 +8,30 @@ data "archive_file" "this" {
   excludes         = ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".mypy_cache", "**/.mypy_cache", "README.md"]
 }
 
+# One SecureString per enabled provider. The value Terraform writes is a
+# placeholder; the operator puts the real secret with `aws ssm put-parameter
+# --overwrite --key-id <kms_key_arn>`. `value_wo` is write-only: Terraform sends
+# it to SSM once (when value_wo_version changes) and never stores it, and the
+# provider's refresh, which reads the parameter with decryption, keeps no value
+# in state either (`has_value_wo`). Until the secret is put every request on
+# that path is refused (5xx), never accepted. Keep name, description and key
+# fixed once deployed: hashicorp/aws 6.x re-puts the value on any such update
+# and, without a new value_wo_version, has none to put.
 resource "aws_ssm_parameter" "secret" {
-  name        = var.secret_parameter_name
-  description = "Standard Webhooks signing secret(s) of ${var.function_name}, whitespace-separated (several during rotation)."
-  type        = "SecureString"
-  key_id      = var.kms_key_arn
-  # Placeholder only: the real secret is put with `aws ssm put-parameter
-  # --overwrite` so it never sits in Terraform state. Until then every request
-  # is refused (5xx), never accepted.
-  value = "unset"
+  for_each = var.secret_parameters
 
-  lifecycle {
-    ignore_changes = [value]
-  }
+  name             = each.value.name
+  description      = each.value.description
+  type             = "SecureString"
+  key_id           = var.kms_key_arn
+  value_wo         = "unset"
+  value_wo_version = 1
+}
+
+# Before the providers were selectable the stack had one parameter.
+moved {
+  from = aws_ssm_parameter.secret
+  to   = aws_ssm_parameter.secret["standard"]
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -46,16 +57,22 @@ resource "aws_lambda_function" "this" {
   timeout          = var.timeout
   kms_key_arn      = var.kms_key_arn
 
+  # null = unreserved (the provider's -1).
   reserved_concurrent_executions = var.reserved_concurrency
 
   environment {
-    variables = {
-      TABLE_NAME                  = var.table_name
-      WEBHOOK_SECRET_PARAM        = aws_ssm_parameter.secret.name
-      SIGNATURE_TOLERANCE_SECONDS = tostring(var.signature_tolerance_seconds)
-      # Empty = no quarantine (the handler treats an empty value as unset).
-      QUARANTINE_QUEUE_URL = var.quarantine_queue_url
-    }
+    variables = merge(
+      {
+        TABLE_NAME                  = var.table_name
+        SIGNATURE_TOLERANCE_SECONDS = tostring(var.signature_tolerance_seconds)
+        # Empty = no quarantine (the handler treats an empty value as unset).
+        QUARANTINE_QUEUE_URL = var.quarantine_queue_url
+      },
+      # WEBHOOK_SECRET_PARAM / STRIPE_SECRET_PARAM / ADYEN_HMAC_KEY_PARAM, only
+      # for the enabled providers: an unset variable turns that path off (404).
+      { for key, parameter in var.secret_parameters : parameter.environment_variable => aws_ssm_parameter.secret[key].name },
+      var.payments_table_name == "" ? {} : { PAYMENTS_TABLE_NAME = var.payments_table_name },
+    )
   }
 
   tracing_config {
@@ -72,28 +89,77 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_cloudwatch_log_group.this]
 }
 
-resource "aws_lambda_function_url" "this" {
-  #checkov:skip=CKV_AWS_258:Payment providers cannot sign requests with AWS SigV4 (AWS_IAM); every request is authenticated by the Standard Webhooks HMAC-SHA256 signature over id, timestamp and raw body, verified in constant time with a replay window before anything is parsed or stored (CONTRACT section 2).
-  function_name      = aws_lambda_function.this.function_name
-  authorization_type = "NONE" # the webhook signature is the authentication
-  invoke_mode        = "BUFFERED"
-}
-
-# Since October 2025 a public Function URL needs both statements.
-resource "aws_lambda_permission" "invoke_function_url" {
-  #checkov:skip=CKV_AWS_301:This is the public Function URL itself (auth type NONE is required for third-party webhook senders); the permission is limited to lambda:InvokeFunctionUrl with function_url_auth_type NONE, and the handler rejects every request without a valid HMAC signature (401).
-  statement_id           = "AllowPublicInvokeFunctionUrl"
+# Function URL permissions. With authorization_type NONE the aws provider's
+# CreateFunctionUrlConfig itself calls AddPermission twice, with the statement
+# ids FunctionURLAllowPublicAccess and FunctionURLAllowInvokeAction, and goes on
+# when a statement with that id already exists (internal/service/lambda/
+# function_url.go, hashicorp/aws >= 6.28). Terraform does not track those
+# writes. So the stack declares exactly those two statements itself, under the
+# provider's ids, and creates them before the URL: the provider then finds them
+# ("already exists") and adds nothing, each permission exists once, nothing
+# races on the function's policy, and Terraform owns (and on destroy removes)
+# both. See README "Function URL permissions".
+resource "aws_lambda_permission" "function_url_public_access" {
+  #checkov:skip=CKV_AWS_301:This is the public Function URL itself (auth type NONE is required for third-party webhook senders); the permission is limited to lambda:InvokeFunctionUrl with function_url_auth_type NONE, and the handler rejects every request without a valid signature (401).
+  statement_id           = "FunctionURLAllowPublicAccess"
   action                 = "lambda:InvokeFunctionUrl"
   function_name          = aws_lambda_function.this.function_name
   principal              = "*"
   function_url_auth_type = "NONE"
 }
 
-resource "aws_lambda_permission" "invoke_via_function_url" {
+resource "aws_lambda_permission" "function_url_invoke_action" {
   #checkov:skip=CKV_AWS_301:Since October 2025 a public Function URL also needs lambda:InvokeFunction; invoked_via_function_url = true restricts this statement to calls arriving through the Function URL, so the function cannot be invoked directly through the Lambda API by anyone outside the account.
-  statement_id             = "AllowInvokeFunctionViaUrlOnly"
+  statement_id             = "FunctionURLAllowInvokeAction"
   action                   = "lambda:InvokeFunction"
   function_name            = aws_lambda_function.this.function_name
   principal                = "*"
   invoked_via_function_url = true
+}
+
+resource "aws_lambda_function_url" "this" {
+  #checkov:skip=CKV_AWS_258:Payment providers cannot sign requests with AWS SigV4 (AWS_IAM); every request is authenticated by the provider's HMAC-SHA256 signature over the raw body, verified in constant time before anything is parsed or stored (CONTRACT sections 1 and 4).
+  function_name      = aws_lambda_function.this.function_name
+  authorization_type = "NONE" # the webhook signature is the authentication
+  invoke_mode        = "BUFFERED"
+
+  # Our statements first, so the provider's own AddPermission calls find them.
+  depends_on = [
+    aws_lambda_permission.function_url_public_access,
+    aws_lambda_permission.function_url_invoke_action,
+  ]
+}
+
+moved {
+  from = aws_lambda_permission.invoke_function_url
+  to   = aws_lambda_permission.function_url_public_access
+}
+
+moved {
+  from = aws_lambda_permission.invoke_via_function_url
+  to   = aws_lambda_permission.function_url_invoke_action
+}
+
+# Lambda refuses a reservation that leaves the account fewer than 100 unreserved
+# concurrent executions (InvalidParameterValueException "... below its minimum
+# value of [100]"), and the function is then left tainted. New accounts often
+# have a quota of 10, where no reservation is possible at all. This check reads
+# the account's quota at plan time and warns; it never fails the plan (a check
+# block's findings, and a failure of its data source, are warnings).
+check "reserved_concurrency_fits_the_account" {
+  data "aws_servicequotas_service_quota" "concurrent_executions" {
+    service_code = "lambda"
+    quota_code   = "L-B99A9384" # Concurrent executions
+  }
+
+  assert {
+    condition = var.reserved_concurrency == null ? true : data.aws_servicequotas_service_quota.concurrent_executions.value - var.reserved_concurrency >= 100
+    error_message = var.reserved_concurrency == null ? "" : format(
+      "reserved_concurrency = %d will fail to apply: this account's Lambda concurrency quota (Service Quotas L-B99A9384) is %d, and Lambda keeps at least 100 unreserved, so at most %d can be reserved (less if other functions reserve some). Set reserved_concurrency = null (unreserved) or at most %d, or request a quota increase in Service Quotas before applying.",
+      var.reserved_concurrency,
+      data.aws_servicequotas_service_quota.concurrent_executions.value,
+      max(data.aws_servicequotas_service_quota.concurrent_executions.value - 100, 0),
+      max(data.aws_servicequotas_service_quota.concurrent_executions.value - 100, 0),
+    )
+  }
 }

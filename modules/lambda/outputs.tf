@@ -18,9 +18,9 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.this.name
 }
 
-output "secret_parameter_name" {
-  description = "Name of the signing-secret parameter."
-  value       = aws_ssm_parameter.secret.name
+output "secret_parameter_names" {
+  description = "Name of each enabled provider's signing-secret parameter, by provider key."
+  value       = { for key, parameter in aws_ssm_parameter.secret : key => parameter.name }
 }
 
 output "package_path" {

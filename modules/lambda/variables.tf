@@ -58,9 +58,14 @@ variable "timeout" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions."
+  description = "Reserved concurrent executions (floor and ceiling); null = unreserved. The account must keep at least 100 unreserved."
   type        = number
   default     = 100
+
+  validation {
+    condition     = var.reserved_concurrency == null ? true : var.reserved_concurrency >= 0 && floor(var.reserved_concurrency) == var.reserved_concurrency
+    error_message = "reserved_concurrency must be null (unreserved) or a whole number of at least 0."
+  }
 }
 
 variable "table_name" {
@@ -68,9 +73,25 @@ variable "table_name" {
   type        = string
 }
 
-variable "secret_parameter_name" {
-  description = "Name of the SecureString parameter that holds the signing secrets (WEBHOOK_SECRET_PARAM)."
+variable "secret_parameters" {
+  description = "One SecureString per enabled payment provider, by provider key: its parameter name, the environment variable that names it to the function (WEBHOOK_SECRET_PARAM, STRIPE_SECRET_PARAM, ADYEN_HMAC_KEY_PARAM) and its description."
+  type = map(object({
+    name                 = string
+    environment_variable = string
+    description          = string
+  }))
+
+  validation {
+    condition     = length(var.secret_parameters) > 0 && alltrue([for p in values(var.secret_parameters) : contains(["WEBHOOK_SECRET_PARAM", "STRIPE_SECRET_PARAM", "ADYEN_HMAC_KEY_PARAM"], p.environment_variable)])
+    error_message = "secret_parameters must hold at least one parameter, each named to the function by WEBHOOK_SECRET_PARAM, STRIPE_SECRET_PARAM or ADYEN_HMAC_KEY_PARAM."
+  }
+}
+
+variable "payments_table_name" {
+  description = "Name of the payments table (PAYMENTS_TABLE_NAME, the current status per payment); empty = the variable is not set."
   type        = string
+  default     = ""
+  nullable    = false
 }
 
 variable "signature_tolerance_seconds" {

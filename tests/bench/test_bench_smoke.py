@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark: `bench/run.py --quick` with tiny counts writes every key.
+"""Smoke test of the benchmark: `python -m bench.run --quick` with tiny counts writes every key.
 
 Only shape and sanity are checked here, never the performance goals: timing on a
 shared CI machine is noise at these counts. `make bench` is the real run.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,12 +41,13 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--quick", "--out", str(out)],
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "lambda_src")},  # as the Makefile runs it
         capture_output=True,
         text=True,
         timeout=240,
         check=False,
     )
-    assert done.returncode == 0, f"bench/run.py --quick failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+    assert done.returncode == 0, f"bench.run --quick failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
     return json.loads(out.read_text()), done.stdout, out
 
 

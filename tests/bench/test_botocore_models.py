@@ -47,7 +47,11 @@ def fresh_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_the_file_is_botocores_own_models_cut_to_the_listed_operations() -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "botocore_models.py"), "--check"], capture_output=True, text=True
+        [sys.executable, "-m", "bench.botocore_models", "--check"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "lambda_src")},
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
 

@@ -1,6 +1,6 @@
 """Regenerate the saved sample events in this folder.
 
-    python tests/events/make_events.py
+    PYTHONPATH=lambda_src python -m tests.events.make_events   (from the repository root)
 
 They are Lambda Function URL (payload format 2.0) events signed with the
 test-only secret in ``tests/conftest.py`` at fixed times; tests verify them
@@ -10,13 +10,11 @@ with a clock pinned to ``CLOCK`` (see ``README.md`` here).
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+from tests.conftest import build_event
 
-from conftest import build_event  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 CLOCK = 1767268900  # 2026-01-01T12:01:40Z
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Planner
+from harness import Planner
 
 
 def test_minimal_example_plans_with_defaults(planner: Planner) -> None:
@@ -24,7 +24,14 @@ def test_complete_example_sets_every_input(planner: Planner) -> None:
     assert function["timeout"] == 10
     assert function["memory_size"] == 512
     assert function["runtime"] == "python3.12"
-    assert function["environment"][0]["variables"]["SIGNATURE_TOLERANCE_SECONDS"] == "180"
+    variables = function["environment"][0]["variables"]
+    assert variables["SIGNATURE_TOLERANCE_SECONDS"] == "180"
+    assert variables["STRIPE_SECRET_PARAM"] == "/acme-payments/prod/stripe-webhook-signing-secrets"
+    assert "ADYEN_HMAC_KEY_PARAM" not in variables
+    assert sorted(k for k in lam if k.startswith("aws_ssm_parameter")) == [
+        'aws_ssm_parameter.secret["standard"]',
+        'aws_ssm_parameter.secret["stripe"]',
+    ]
     assert function["tags_all"]["CostCenter"] == "payments"
     assert lam["aws_cloudwatch_log_group.this"]["values"]["retention_in_days"] == 90
     kms = webhook.child_modules["module.kms"].resources["aws_kms_key.this"]["values"]

@@ -7,12 +7,25 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Planner
+from harness import Planner
 
 ACCOUNT = "123456789012"  # moto's default account
 TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/payment-webhook-t1-transactions"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
 QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:payment-webhook-t1-quarantine"
+PAYMENTS = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/payment-webhook-t1-payments"
+PARAMETERS = [
+    "/payment-webhook/t1/webhook-signing-secrets",
+    "/payment-webhook/t1/stripe-webhook-signing-secrets",
+    "/payment-webhook/t1/adyen-hmac-keys",
+]
+PARAMETER_ARNS = [f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter{name}" for name in PARAMETERS]
+VIA = [
+    "dynamodb.us-east-1.amazonaws.com",
+    "lambda.us-east-1.amazonaws.com",
+    "sqs.us-east-1.amazonaws.com",
+    "ssm.us-east-1.amazonaws.com",
+]
 
 EXPECTED_STATEMENTS = {
     "WriteOwnLogs": (
@@ -20,10 +33,8 @@ EXPECTED_STATEMENTS = {
         [f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/payment-webhook-t1:log-stream:*"],
     ),
     "StoreWebhookEvents": (["dynamodb:PutItem"], [TABLE]),
-    "ReadSigningSecret": (
-        ["ssm:GetParameter"],
-        [f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/payment-webhook/t1/webhook-signing-secrets"],
-    ),
+    "StorePaymentStatus": (["dynamodb:PutItem"], [PAYMENTS]),
+    "ReadSigningSecrets": (["ssm:GetParameter"], PARAMETER_ARNS),
     "DecryptWithStackKey": (["kms:Decrypt"], [KEY]),
     "QuarantineRefusedEvents": (["sqs:SendMessage"], [QUEUE]),
     "EncryptQuarantineWithStackKey": (["kms:GenerateDataKey"], [KEY]),
@@ -31,17 +42,20 @@ EXPECTED_STATEMENTS = {
 }
 
 
+INPUTS = {
+    "role_name": "payment-webhook-t1-lambda",
+    "table_arn": TABLE,
+    "payments_table_arn": PAYMENTS,
+    "log_group_name": "/aws/lambda/payment-webhook-t1",
+    "secret_parameter_names": PARAMETERS,
+    "kms_key_arn": KEY,
+    "quarantine_queue_arn": QUEUE,
+}
+
+
 @pytest.fixture(scope="module")
 def iam_plan(planner: Planner) -> Any:
-    return planner.plan(
-        "modules/iam",
-        role_name="payment-webhook-t1-lambda",
-        table_arn=TABLE,
-        log_group_name="/aws/lambda/payment-webhook-t1",
-        secret_parameter_name="/payment-webhook/t1/webhook-signing-secrets",
-        kms_key_arn=KEY,
-        quarantine_queue_arn=QUEUE,
-    )
+    return planner.plan("modules/iam", **INPUTS)
 
 
 def as_list(value: str | list[str]) -> list[str]:
@@ -78,15 +92,32 @@ def test_quarantine_key_use_only_through_sqs(iam_plan: Any) -> None:
     assert statement["Condition"] == {"StringEquals": {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}}
 
 
-def test_no_quarantine_statements_without_a_queue(planner: Planner) -> None:
-    plan = planner.plan(
-        "modules/iam",
-        role_name="payment-webhook-t1-lambda",
-        table_arn=TABLE,
-        log_group_name="/aws/lambda/payment-webhook-t1",
-        secret_parameter_name="/payment-webhook/t1/webhook-signing-secrets",
-        kms_key_arn=KEY,
-    )
+def test_stack_key_is_decrypted_only_through_the_services(iam_plan: Any) -> None:
+    policy = json.loads(iam_plan.resources["aws_iam_role_policy.this"]["values"]["policy"])
+    statement = next(s for s in policy["Statement"] if s["Sid"] == "DecryptWithStackKey")
+    assert sorted(statement["Condition"]["StringEquals"]["kms:ViaService"]) == VIA
+
+
+def test_no_quarantine_or_payments_statements_without_their_resources(planner: Planner) -> None:
+    inputs = {k: v for k, v in INPUTS.items() if k not in ("quarantine_queue_arn", "payments_table_arn")}
+    plan = planner.plan("modules/iam", **inputs)
     policy = json.loads(plan.resources["aws_iam_role_policy.this"]["values"]["policy"])
     sids = {s["Sid"] for s in policy["Statement"]}
-    assert sids == set(EXPECTED_STATEMENTS) - {"QuarantineRefusedEvents", "EncryptQuarantineWithStackKey"}
+    assert sids == set(EXPECTED_STATEMENTS) - {
+        "QuarantineRefusedEvents",
+        "EncryptQuarantineWithStackKey",
+        "StorePaymentStatus",
+    }
+
+
+def test_secret_parameters_are_exactly_the_given_ones(planner: Planner) -> None:
+    plan = planner.plan("modules/iam", **{**INPUTS, "secret_parameter_names": PARAMETERS[1:2]})
+    policy = json.loads(plan.resources["aws_iam_role_policy.this"]["values"]["policy"])
+    statement = next(s for s in policy["Statement"] if s["Sid"] == "ReadSigningSecrets")
+    assert as_list(statement["Resource"]) == [PARAMETER_ARNS[1]]
+
+
+def test_role_arn_is_output_only_after_the_policy_is_attached(iam_plan: Any) -> None:
+    """Issue 11 (5): the function is created with the role only once its policy exists."""
+    output = iam_plan["configuration"]["root_module"]["outputs"]["role_arn"]
+    assert output.get("depends_on") == ["aws_iam_role_policy.this"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, Planner, assert_subset, load_inventory
+from harness import ROOT, Planner, assert_subset, load_inventory
 
 INVENTORY = load_inventory("root_default.json")
 SUFFIX = INVENTORY["tf_vars"]["environment_suffix"]
@@ -38,6 +38,7 @@ def test_root_module_only_wires_modules(plan: Any) -> None:
     assert set(plan.modules) == {
         "module.kms",
         "module.dynamodb",
+        "module.payments_table",
         "module.iam",
         "module.lambda",
         "module.quarantine",
@@ -55,9 +56,9 @@ def test_every_named_resource_carries_the_suffix(plan: Any) -> None:
             if isinstance(value, str) and not value.startswith("arn:"):
                 assert SUFFIX in value, f"{address}.{attribute}={value!r} lacks the environment suffix"
                 checked.append(address)
-    # alias, table, role, role policy, log group, function, URL, 2 permissions, parameter,
-    # quarantine queue, 4 alarms
-    assert len(set(checked)) >= 15, checked
+    # alias, 2 tables, role, role policy, log group, function, URL, 2 permissions,
+    # 3 parameters, quarantine queue, 4 alarms
+    assert len(set(checked)) >= 18, checked
 
 
 def module_call_references(plan: Any, module: str, argument: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Planner
+from harness import Planner
 
 
 @pytest.mark.parametrize("suffix", ["", "Prod", "dev_1", "-dev", "dev-", "1dev", "a" * 21, "dev env"])
@@ -18,7 +18,8 @@ def test_invalid_environment_suffix_is_rejected(planner: Planner, suffix: str) -
         ("kms_deletion_window_days", 5, "kms_deletion_window_days must be between 7 and 30"),
         ("kms_deletion_window_days", 31, "kms_deletion_window_days must be between 7 and 30"),
         ("lambda_timeout_seconds", 31, "lambda_timeout_seconds must be between 3 and 30"),
-        ("reserved_concurrency", 0, "reserved_concurrency must be a whole number of at least 1"),
+        ("reserved_concurrency", 0, "reserved_concurrency must be null (unreserved) or a whole number of at least 1"),
+        ("reserved_concurrency", 2.5, "reserved_concurrency must be null (unreserved) or a whole number of at least 1"),
         ("lambda_runtime", "python3.11", "lambda_runtime must be python3.12"),
         ("log_retention_days", 31, "log_retention_days must be one of the values"),
         ("signature_tolerance_seconds", 5, "signature_tolerance_seconds must be between 30 and 3600"),
