@@ -25,7 +25,7 @@ LAMBDA_SRC = ROOT / "lambda_src"
 # lambda_src is zipped as it is: never leave __pycache__ in it.
 sys.dont_write_bytecode = True
 
-from local_stack.emulator import create_transactions_table  # noqa: E402  (after dont_write_bytecode)
+from local_stack.emulator import create_payments_table, create_transactions_table  # noqa: E402  (after dont_write_bytecode)
 from webhook_cli.signing import signature_headers  # noqa: E402  (the providers' own signing code)
 
 REGION = "us-east-1"
@@ -201,12 +201,7 @@ def create_aws_resources(endpoint: str) -> AwsSetup:
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    ddb.create_table(  # CONTRACT §5: one item per payment
-        TableName=PAYMENTS_TABLE,
-        KeySchema=[{"AttributeName": "transactionId", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "transactionId", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_payments_table(ddb, PAYMENTS_TABLE)  # CONTRACT §5: one item per payment
     key_arn = boto3.client("kms", **kwargs).create_key(Description="bench CMK")["KeyMetadata"]["Arn"]
     boto3.client("ssm", **kwargs).put_parameter(
         Name=SECRET_PARAM, Type="SecureString", Value=SECRET, KeyId=key_arn, Overwrite=True

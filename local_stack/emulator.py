@@ -132,6 +132,16 @@ def stop_process_group(pid: int, grace: float = 5.0) -> None:
             time.sleep(0.05)
 
 
+def create_payments_table(dynamodb: Any, name: str) -> None:
+    """Create the payments table (CONTRACT §5) with the key schema of modules/dynamodb: transactionId only."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "transactionId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "transactionId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 def create_transactions_table(dynamodb: Any, name: str) -> None:
     """Create the transactions table on an emulator with the key schema of modules/dynamodb."""
     dynamodb.create_table(

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local_stack.emulator import create_payments_table, create_transactions_table
 from webhook_cli import status
 
 REGION = "eu-west-1"
@@ -25,24 +26,8 @@ def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(
-            TableName=PAYMENTS,
-            KeySchema=[{"AttributeName": "transactionId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "transactionId", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        client.create_table(
-            TableName=EVENTS,
-            KeySchema=[
-                {"AttributeName": "transactionId", "KeyType": "HASH"},
-                {"AttributeName": "eventId", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "transactionId", "AttributeType": "S"},
-                {"AttributeName": "eventId", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_payments_table(client, PAYMENTS)
+        create_transactions_table(client, EVENTS)
         yield client
 
 

@@ -25,20 +25,12 @@ from webhook.errors import WebhookError
 from webhook.payments import DynamoPaymentStore, PaymentEvent
 from webhook.status_map import RANK, map_status
 
+from local_stack.emulator import create_payments_table
+
 from .conftest import MotoAccount
 
 PAYMENTS_TABLE = "webhook-payments-functest"
 UPDATED_AT = "2026-12-01T12:00:00.000Z"
-
-
-def create_payments_table(ddb: Any, name: str) -> None:
-    """The payments table's key schema (modules/dynamodb: transactionId only)."""
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "transactionId", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "transactionId", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 class Payments:
