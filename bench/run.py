@@ -155,7 +155,7 @@ class Run:
 
         cold = self.phase("cold_import", lambda: coldimport.measure_cold_imports(s.cold_rounds, self.work))
 
-        latency = cpu = http = None
+        latency = cpu = http = per_provider = None
         with Emulator(self.work / "logs" / "emulator.log") as emulator, contextlib.ExitStack() as stack:
             setup = common.create_aws_resources(emulator.endpoint)
             stack.enter_context(environment(setup.env))
@@ -166,6 +166,11 @@ class Run:
             )
             latency = inprocess.latency_summary(samples) if samples else None
             cpu = self.phase("cpu", lambda: inprocess.measure_cpu(s.cpu_batches, s.cpu_batch_size, self.run_id))
+            from bench import provider_cpu
+
+            per_provider = self.phase(
+                "provider_cpu", lambda: provider_cpu.measure(3 if s.quick else 15, 50 if s.quick else 200)
+            )
             if not s.quick:
                 self.phase("profile", lambda: self.profile(inprocess, coldimport))
             http = self.phase("http", lambda: self.http(emulator.endpoint, zip_copy if zip_info else None))
@@ -173,7 +178,7 @@ class Run:
             cold_start = self.phase("cold_start", lambda: self.cold_start(emulator.endpoint, ours_zip))
             cost = self.phase("cost", lambda: self.cost(emulator.endpoint, cold_start, latency)) if cold_start else None
 
-        result = self.assemble(zip_info, cold, latency, cpu, http, cold_start, cost)
+        result = self.assemble(zip_info, cold, latency, cpu, http, cold_start, cost, per_provider)
         result["meta"] = {
             "quick": s.quick,
             "settings": s.as_dict(),
@@ -266,6 +271,7 @@ class Run:
         http: dict[str, Any] | None,
         cold_start: dict[str, dict[str, Any]] | None = None,
         cost: dict[str, Any] | None = None,
+        per_provider: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         p50 = {name: v["p50_ms"] for name, v in (latency or {}).items()}
         start = {name: v["cold_start_ms"] for name, v in (cold_start or {}).items()}
@@ -276,6 +282,10 @@ class Run:
             "bare_put_p50_ms": rnd(p50.get("bare_put")),
             "handler_overhead_ratio": rnd(ratio(p50.get("ours"), p50.get("bare_put"))),
             "handler_cpu_us": rnd(common.median(cpu), 1) if cpu else None,
+            # verify + parse + map of a 1 KB event per provider path (bench/provider_cpu.py)
+            "provider_cpu_us": (
+                {name: per_provider[name] for name in ("standard", "stripe", "adyen")} if per_provider else None
+            ),
             "cold_import_ms": rnd(imp.get("ours"), 2),
             "boto3_import_ms": rnd(imp.get("boto3"), 2),
             "zip_bytes": zip_info["zip_bytes"] if zip_info else None,
@@ -348,6 +358,10 @@ def table(result: dict[str, Any]) -> str:
         mark = "" if goal is None else ("n/a" if goal["met"] is None else ("met" if goal["met"] else "MISS"))
         lines.append(
             f"{key:34} {fmt(result.get(key), unit):>12}  {goal['goal'] if goal else '':>10}  {mark:4}  {meaning}"
+        )
+    for name, us in (result.get("provider_cpu_us") or {}).items():
+        lines.append(
+            f"{'provider_cpu_us.' + name:34} {fmt(us, ' us'):>12}  {'':>10}  {'':4}  verify + parse + map, 1 KB event"
         )
     d = result["detail"]
     lat = d.get("latency_ms") or {}

@@ -22,6 +22,7 @@ KEYS = (
     "bare_put_p50_ms",
     "handler_overhead_ratio",
     "handler_cpu_us",
+    "provider_cpu_us",
     "cold_import_ms",
     "boto3_import_ms",
     "zip_bytes",
@@ -81,6 +82,8 @@ def test_latency_figures_are_sane(quick_run: tuple[dict[str, Any], str, Path]) -
 def test_cpu_and_cold_import_are_sane(quick_run: tuple[dict[str, Any], str, Path]) -> None:
     result, _, _ = quick_run
     assert positive(result["handler_cpu_us"]) and result["handler_cpu_us"] < 1_000_000
+    assert sorted(result["provider_cpu_us"]) == ["adyen", "standard", "stripe"]
+    assert all(positive(us) and us < 1_000_000 for us in result["provider_cpu_us"].values())
     assert len(result["detail"]["cpu_us_per_event_batches"]) == result["meta"]["settings"]["cpu_batches"]
     for key in ("cold_import_ms", "boto3_import_ms"):
         assert positive(result[key]) and result[key] < 60_000, (key, result[key])
