@@ -64,7 +64,7 @@ output "payments_table_arn" {
 }
 
 output "quarantine_queue_url" {
-  description = "SQS queue (CMK-encrypted, 14-day retention) holding authentic events whose payload was refused; drained by tools/replay_quarantine.py."
+  description = "SQS queue (CMK-encrypted, 14-day retention) holding authentic events whose payload was refused; drained by python -m webhook_cli.replay."
   value       = module.quarantine.queue_url
 }
 

@@ -3,7 +3,7 @@
 An event whose signature verified but whose body failed parsing or validation
 still gets its 400, and a copy goes to an SQS queue encrypted with the stack's
 CMK (``QUARANTINE_QUEUE_URL``; unset = no quarantine).  Nothing authentic is
-lost: after a fix, ``tools/replay_quarantine.py`` re-drives the copies.
+lost: after a fix, ``python -m webhook_cli.replay`` re-drives the copies.
 
 The copy holds what is needed to re-verify and re-send the event: the raw
 body bytes (base64, so the HMAC still matches byte for byte), the signature

@@ -29,7 +29,7 @@ locals {
       dimensions  = { FunctionName = var.function_name }
     }
     quarantine-not-empty = {
-      description = "Authentic webhook events were refused and quarantined: fix the cause, then run tools/replay_quarantine.py."
+      description = "Authentic webhook events were refused and quarantined: fix the cause, then run python -m webhook_cli.replay."
       namespace   = "AWS/SQS"
       metric_name = "ApproximateNumberOfMessagesVisible"
       statistic   = "Maximum"

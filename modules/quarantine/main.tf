@@ -1,7 +1,7 @@
 # The quarantine: authentic webhook events whose payload was refused (400) are
 # copied here by the function, so nothing authentic is lost. Encrypted with the
 # stack's CMK, kept for the longest time SQS allows (14 days) until
-# tools/replay_quarantine.py re-drives them after a fix.
+# python -m webhook_cli.replay re-drives them after a fix.
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
