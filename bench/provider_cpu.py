@@ -5,32 +5,35 @@ time in microseconds (``time.process_time_ns``) of the provider module's
 ``verify`` then ``map_delivery`` on a signed event of about 1 KB, in-process,
 without AWS or network (secrets and stores are not involved: this is the part
 of the handler that differs between providers).  Signing happens outside the
-timed region, with the standard library's HMAC and each provider's scheme.
+timed region, through webhook_cli.signing (the providers' own SDKs), with
+secrets made fresh for each run.
 
     {"unit": "cpu_us_per_1kb_event", "standard": 41.2, "stripe": 38.9, "adyen": 47.0,
      "event_bytes": {"standard": 1024, ...}, "batches": 15, "batch_size": 200}
 
-Run alone: ``python bench/provider_cpu.py`` prints the JSON.
+Run alone: ``PYTHONPATH=lambda_src python -m bench.provider_cpu`` prints the JSON.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
+import secrets
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from webhook_cli import signing
+
 LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
 TARGET_BYTES = 1024
 NOW = 1_767_268_800
-STANDARD_KEY = b"bench-only-standard-webhooks-key"
-STRIPE_SECRET = "whsec_benchOnlyStripeSigningSecret0123456789"  # noqa: S105 - bench-only
-ADYEN_KEY = bytes.fromhex("44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056")
+# Made per run, in each provider's own secret format (never a literal in the repository).
+STANDARD_SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+STRIPE_SECRET = "whsec_" + secrets.token_urlsafe(32)
+ADYEN_KEY = secrets.token_hex(32).upper()
 
 
 def _ours() -> Any:
@@ -59,15 +62,8 @@ def _standard(i: int) -> tuple[dict[str, str], bytes]:
         }
         return json.dumps(data).encode()
 
-    body = _pad(build)
-    msg_id = f"msg_bench_{i:08d}"
-    mac = hmac.new(STANDARD_KEY, f"{msg_id}.{NOW}.".encode() + body, hashlib.sha256).digest()
-    headers = {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(NOW),
-        "webhook-signature": "v1," + base64.b64encode(mac).decode(),
-    }
-    return headers, body
+    delivery = signing.standard_delivery(_pad(build), [STANDARD_SECRET], f"msg_bench_{i:08d}", NOW)
+    return _lower(delivery.headers), delivery.body
 
 
 def _stripe(i: int) -> tuple[dict[str, str], bytes]:
@@ -92,9 +88,8 @@ def _stripe(i: int) -> tuple[dict[str, str], bytes]:
         }
         return json.dumps(event, indent=2).encode()
 
-    body = _pad(build)
-    mac = hmac.new(STRIPE_SECRET.encode(), f"{NOW}.".encode() + body, hashlib.sha256).hexdigest()
-    return {"stripe-signature": f"t={NOW},v1={mac}"}, body
+    delivery = signing.stripe_delivery(_pad(build), [STRIPE_SECRET], NOW)
+    return _lower(delivery.headers), delivery.body
 
 
 def _adyen(i: int) -> tuple[dict[str, str], bytes]:
@@ -110,25 +105,30 @@ def _adyen(i: int) -> tuple[dict[str, str], bytes]:
             "reason": pad,
             "success": "true",
         }
-        fields = [item["pspReference"], "", item["merchantAccountCode"], item["merchantReference"]]
-        fields += ["1130", "EUR", item["eventCode"], item["success"]]
-        mac = hmac.new(ADYEN_KEY, ":".join(fields).encode(), hashlib.sha256).digest()
-        item["additionalData"] = {"hmacSignature": base64.b64encode(mac).decode()}
-        return json.dumps({"live": "false", "notificationItems": [{"NotificationRequestItem": item}]}).encode()
+        notification = {"live": "false", "notificationItems": [{"NotificationRequestItem": item}]}
+        return signing.adyen_delivery(notification, ADYEN_KEY).body
 
     return {"content-type": "application/json"}, _pad(build)
 
 
-SAMPLES: dict[str, tuple[Callable[[int], tuple[dict[str, str], bytes]], bytes]] = {
-    "standard": (_standard, STANDARD_KEY),
-    "stripe": (_stripe, STRIPE_SECRET.encode()),
+def _lower(headers: dict[str, str]) -> dict[str, str]:
+    """Header names as the handler hands them to a provider (webhook.request.headers_of)."""
+    return {name.lower(): value for name, value in headers.items()}
+
+
+SAMPLES: dict[str, tuple[Callable[[int], tuple[dict[str, str], bytes]], str]] = {
+    "standard": (_standard, STANDARD_SECRET),
+    "stripe": (_stripe, STRIPE_SECRET),
     "adyen": (_adyen, ADYEN_KEY),
 }
 
 
 def _per_event_us(name: str, batches: int, batch_size: int) -> tuple[float, int]:
     provider = _ours().PROVIDERS[name]
-    make, key = SAMPLES[name]
+    make, secret = SAMPLES[name]
+    key = provider.decode_secret(secret)
+    if key is None:
+        raise RuntimeError(f"{name}: the bench secret is not usable")
     keys = (key,)
     values: list[float] = []
     size = 0
