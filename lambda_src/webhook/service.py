@@ -13,44 +13,27 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from webhook.config import DEFAULT_TOLERANCE_SECONDS, ConfigError
 from webhook.errors import WebhookError
 from webhook.logline import format_record, write_line
 from webhook.parsing import decode
-from webhook.payments import PaymentEvent
 from webhook.providers import route
 from webhook.providers.common import Delivery, EventRecord, Provider, StoredRecord
 from webhook.quarantine import QuarantinedEvent
+from webhook.recording import PaymentStore, TransactionStore, record_event
 from webhook.request import body_of, headers_of, method_of, path_of
 from webhook.responses import error_response
 from webhook.signature import SignatureError
-from webhook.status_map import map_status
-from webhook.storage import StoredEvent, WriteResult
 
 
 class SecretSource(Protocol):
     def keys(self) -> Sequence[bytes]: ...
 
 
-class TransactionStore(Protocol):
-    def put(self, event: StoredEvent) -> bool: ...
-
-
-@runtime_checkable
-class FirstWriteStore(Protocol):
-    """A store that also tells when a duplicate was first stored (:class:`webhook.storage.DynamoTransactionStore`)."""
-
-    def write(self, event: StoredEvent) -> WriteResult: ...
-
-
 class QuarantineSink(Protocol):
     def put(self, event: QuarantinedEvent) -> None: ...
-
-
-class PaymentStore(Protocol):
-    def apply(self, event: PaymentEvent, updated_at: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -191,23 +174,9 @@ class WebhookService:
             outcome.name = "accepted" if any(one.written for one in stored) else "duplicate"
         return provider.respond(mapped, stored)
 
-    def _store(self, deps: Dependencies, record: EventRecord, received_at: str) -> StoredRecord:
-        """The event item, then (when configured) the payment item; any failure raises (5xx)."""
-        event = StoredEvent(
-            record.transaction,
-            record.event_id,
-            received_at,
-            record.raw_event,
-            amount_minor=record.amount_minor,
-            success=record.success,
-        )
-        store = deps.store
-        result = (
-            store.write(event) if isinstance(store, FirstWriteStore) else WriteResult(store.put(event), received_at)
-        )
-        if deps.payments is not None:
-            deps.payments.apply(payment_event(record, result.processed_at), received_at)
-        return StoredRecord(record, result.written)
+    @staticmethod
+    def _store(deps: Dependencies, record: EventRecord, received_at: str) -> StoredRecord:
+        return record_event(deps.store, deps.payments, record, received_at, received_via="webhook")
 
     @staticmethod
     def _quarantined(
@@ -234,25 +203,3 @@ def _body_event_id(delivery: Delivery) -> str:
         return ""
     value = data.get("id") if isinstance(data, dict) else None
     return value if isinstance(value, str) and len(value) <= 256 else ""
-
-
-def payment_event(record: EventRecord, first_processed_at: str) -> PaymentEvent:
-    """The payment-status view of a stored record (CONTRACT §5)."""
-    tx = record.transaction
-    status = map_status(
-        record.scheme,
-        tx.status,
-        success=record.success,
-        amount_minor=record.amount_minor,
-        amount_refunded_minor=record.amount_refunded_minor,
-    )
-    return PaymentEvent(
-        transaction_id=tx.transaction_id,
-        event_id=record.event_id,
-        status=status,
-        provider_status=tx.status,
-        provider=tx.provider,
-        amount=tx.amount,
-        currency=tx.currency,
-        event_time=record.event_time or first_processed_at,
-    )

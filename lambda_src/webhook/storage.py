@@ -49,6 +49,7 @@ class StoredEvent:
     raw_event: str
     amount_minor: int | None = None
     success: bool | None = None
+    received_via: str = "webhook"  # "webhook" (a verified delivery) or "api" (listed by the reconciler)
 
     def to_item(self) -> dict[str, dict[str, Any]]:
         tx = self.transaction
@@ -62,6 +63,7 @@ class StoredEvent:
             "timestamp": {"S": tx.timestamp if tx.timestamp is not None else self.processed_at},
             "processedAt": {"S": self.processed_at},
             "rawEvent": {"S": self.raw_event},
+            "receivedVia": {"S": self.received_via},
         }
         if self.amount_minor is not None:
             item["amountMinor"] = {"N": str(self.amount_minor)}

@@ -41,6 +41,7 @@ def test_put_item_request_is_exact(ddb_client: Any) -> None:
                     "timestamp": {"S": "2026-01-01T00:00:00Z"},
                     "processedAt": {"S": "2026-01-01T00:00:01.000Z"},
                     "rawEvent": {"S": '{"amount": 150.50}'},
+                    "receivedVia": {"S": "webhook"},
                 },
             },
         )
@@ -106,3 +107,10 @@ def test_unexpected_error_propagates() -> None:
 
     with pytest.raises(TypeError):
         DynamoTransactionStore(Broken, TABLE).put(stored())
+
+
+def test_received_via_names_the_way_the_event_came() -> None:
+    tx = Transaction("txn_1", Decimal("1"), "USD", "succeeded", "stripe", None)
+    listed = StoredEvent(tx, "evt_1", "2026-01-01T00:00:01.000Z", "{}", received_via="api")
+    assert listed.to_item()["receivedVia"] == {"S": "api"}
+    assert stored().to_item()["receivedVia"] == {"S": "webhook"}

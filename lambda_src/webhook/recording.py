@@ -1,0 +1,78 @@
+"""Recording one mapped event: the conditional event write, then the payment-status write.
+
+One code path for every way an event arrives — a verified webhook delivery or an
+event listed from a provider's API by the reconciler — so an event that arrives
+both ways is stored once, with the same attributes and the same payment update.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, runtime_checkable
+
+from webhook.payments import PaymentEvent
+from webhook.providers.common import EventRecord, StoredRecord
+from webhook.status_map import map_status
+from webhook.storage import StoredEvent, WriteResult
+
+ReceivedVia = Literal["webhook", "api"]
+
+
+class TransactionStore(Protocol):
+    def put(self, event: StoredEvent) -> bool: ...
+
+
+@runtime_checkable
+class FirstWriteStore(Protocol):
+    """A store that also tells when a duplicate was first stored (:class:`webhook.storage.DynamoTransactionStore`)."""
+
+    def write(self, event: StoredEvent) -> WriteResult: ...
+
+
+class PaymentStore(Protocol):
+    def apply(self, event: PaymentEvent, updated_at: str) -> bool: ...
+
+
+def record_event(
+    store: TransactionStore,
+    payments: PaymentStore | None,
+    record: EventRecord,
+    received_at: str,
+    *,
+    received_via: ReceivedVia = "webhook",
+) -> StoredRecord:
+    """The event item, then (when configured) the payment item; any failure raises (5xx)."""
+    event = StoredEvent(
+        record.transaction,
+        record.event_id,
+        received_at,
+        record.raw_event,
+        amount_minor=record.amount_minor,
+        success=record.success,
+        received_via=received_via,
+    )
+    result = store.write(event) if isinstance(store, FirstWriteStore) else WriteResult(store.put(event), received_at)
+    if payments is not None:
+        payments.apply(payment_event(record, result.processed_at), received_at)
+    return StoredRecord(record, result.written)
+
+
+def payment_event(record: EventRecord, first_processed_at: str) -> PaymentEvent:
+    """The payment-status view of a stored record."""
+    tx = record.transaction
+    status = map_status(
+        record.scheme,
+        tx.status,
+        success=record.success,
+        amount_minor=record.amount_minor,
+        amount_refunded_minor=record.amount_refunded_minor,
+    )
+    return PaymentEvent(
+        transaction_id=tx.transaction_id,
+        event_id=record.event_id,
+        status=status,
+        provider_status=tx.status,
+        provider=tx.provider,
+        amount=tx.amount,
+        currency=tx.currency,
+        event_time=record.event_time or first_processed_at,
+    )
