@@ -253,9 +253,8 @@ def test_signature_rejection_alarm_fires_for_the_wrong_secret_only(
         alarm = alarms[f'aws_cloudwatch_metric_alarm.signature_rejections["{provider}"]']
         share = math_alarm_value(alarm, points)
         verdicts[provider] = (share, breaches(alarm, share))
-        print(
-            f"   {alarm['alarm_name']}: share={share} threshold={alarm['threshold']} -> breaching={verdicts[provider][1]}"
-        )
+        name, threshold = alarm["alarm_name"], alarm["threshold"]
+        print(f"   {name}: share={share} threshold={threshold} -> breaching={verdicts[provider][1]}")
     assert verdicts["stripe"] == (Decimal(60), True)  # 6 of 10 requests
     # Adyen: 1 request of 1 rejected, below the minimum of requests: not counted.
     assert verdicts["adyen"] == (Decimal(0), False)
