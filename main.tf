@@ -1,20 +1,17 @@
 # Payment webhook receiver: Function URL -> Lambda -> DynamoDB, all encrypted
 # with one customer-managed KMS key. This file only wires the modules together.
 
-provider "aws" {
-  region = var.aws_region
-
-  default_tags {
-    tags = merge(var.tags, {
-      Project     = var.name_prefix
-      Environment = var.environment_suffix
-      ManagedBy   = "terraform"
-    })
-  }
-}
-
+# No provider block: region, credentials and the caller's assume_role,
+# allowed_account_ids and default_tags come from the caller's provider (examples/)
+# or, for `terraform apply` here, from the environment (AWS_REGION, AWS_PROFILE...).
 locals {
-  name          = "${var.name_prefix}-${var.environment_suffix}"
+  name = "${var.name_prefix}-${var.environment_suffix}"
+  # Tags of every taggable resource, passed explicitly (a caller's default_tags add to them).
+  tags = merge(var.tags, {
+    Project     = var.name_prefix
+    Environment = var.environment_suffix
+    ManagedBy   = "terraform"
+  })
   function_name = local.name
   # Known before anything exists, so the key policy and the IAM policy can name
   # the log group without a dependency cycle.
@@ -52,6 +49,8 @@ module "kms" {
   description             = "Encrypts the ${local.name} payment webhook table, logs, function environment, signing secret and quarantine queue."
   deletion_window_in_days = var.kms_deletion_window_days
   log_group_names         = [local.log_group_name]
+
+  tags = local.tags
 }
 
 module "dynamodb" {
@@ -59,7 +58,10 @@ module "dynamodb" {
 
   name                        = "${local.name}-transactions"
   kms_key_arn                 = module.kms.key_arn
+  ttl_attribute_name          = var.event_retention_days == null ? null : "expiresAt"
   deletion_protection_enabled = var.table_deletion_protection
+
+  tags = local.tags
 }
 
 # The current status of each payment (CONTRACT section 5): one item per
@@ -72,6 +74,8 @@ module "payments_table" {
   range_key                   = null
   kms_key_arn                 = module.kms.key_arn
   deletion_protection_enabled = var.table_deletion_protection
+
+  tags = local.tags
 }
 
 # Authentic events whose payload is refused (400) are kept here for replay.
@@ -81,6 +85,8 @@ module "quarantine" {
   name                      = "${local.name}-quarantine"
   kms_key_arn               = module.kms.key_arn
   message_retention_seconds = var.quarantine_retention_days * 86400
+
+  tags = local.tags
 }
 
 module "iam" {
@@ -93,6 +99,8 @@ module "iam" {
   secret_parameter_names = [for provider in values(local.enabled) : provider.name]
   kms_key_arn            = module.kms.key_arn
   quarantine_queue_arn   = module.quarantine.queue_arn
+
+  tags = local.tags
 }
 
 module "lambda" {
@@ -113,6 +121,7 @@ module "lambda" {
   payments_table_name         = module.payments_table.table_name
   signature_tolerance_seconds = var.signature_tolerance_seconds
   quarantine_queue_url        = module.quarantine.queue_url
+  event_retention_days        = var.event_retention_days
   secret_parameters = {
     for key, provider in local.enabled : key => {
       name                 = provider.name
@@ -120,6 +129,8 @@ module "lambda" {
       description          = provider.description
     }
   }
+
+  tags = local.tags
 }
 
 # Alarms (the silent failures too: 401s, a provider gone quiet, an old
@@ -142,4 +153,6 @@ module "alarms" {
   signature_rejection_min_requests    = var.signature_rejection_alarm_min_requests
   dashboard_enabled                   = var.dashboard_enabled
   alarm_sns_topic_arn                 = var.alarm_sns_topic_arn
+
+  tags = local.tags
 }

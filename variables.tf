@@ -8,17 +8,6 @@ variable "environment_suffix" {
   }
 }
 
-variable "aws_region" {
-  description = "AWS region to deploy into."
-  type        = string
-  default     = "us-east-1"
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
-    error_message = "aws_region must be an AWS region name such as us-east-1."
-  }
-}
-
 variable "name_prefix" {
   description = "Prefix of every resource name; the environment suffix is appended."
   type        = string
@@ -126,7 +115,7 @@ variable "table_deletion_protection" {
 }
 
 variable "tags" {
-  description = "Tags added to every resource."
+  description = "Tags added to every taggable resource, besides Project, Environment and ManagedBy (a caller's provider default_tags apply too)."
   type        = map(string)
   default     = {}
 }
@@ -215,4 +204,15 @@ variable "dashboard_enabled" {
   type        = bool
   default     = true
   nullable    = false
+}
+
+variable "event_retention_days" {
+  description = "Days each stored event is kept before DynamoDB's TTL deletes it (items carry expiresAt); null keeps events forever. Payment-status items never expire. Storage and point-in-time recovery are billed per GB-month, so a bounded retention bounds the bill; keep at least as long as disputes and audits need (Stripe disputes arrive up to 120 days later)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.event_retention_days == null ? true : (floor(var.event_retention_days) == var.event_retention_days && var.event_retention_days >= 1 && var.event_retention_days <= 36500)
+    error_message = "event_retention_days must be null or a whole number of days from 1 to 36500."
+  }
 }

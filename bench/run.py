@@ -55,6 +55,8 @@ KEYS = (
     "cold_start_ms",
     "cold_start_vs_seed_ratio",
     "cost_per_million_usd",
+    "storage_bytes_per_event",
+    "storage_bytes_per_event_uncompressed",
     "http",
 )
 
@@ -124,6 +126,7 @@ class Run:
         self.errors: dict[str, str] = {}
         self.timings: dict[str, float] = {}
         self.details: dict[str, Any] = {}
+        self.storage: dict[str, Any] | None = None  # bench/storage.py
 
     def phase(self, name: str, action: Callable[[], Any]) -> Any:
         started = time.monotonic()
@@ -167,6 +170,9 @@ class Run:
             latency = inprocess.latency_summary(samples) if samples else None
             cpu = self.phase("cpu", lambda: inprocess.measure_cpu(s.cpu_batches, s.cpu_batch_size, self.run_id))
             from bench import provider_cpu
+            from bench import storage as storage_bytes
+
+            self.storage = self.phase("storage", storage_bytes.measure)
 
             per_provider = self.phase(
                 "provider_cpu", lambda: provider_cpu.measure(3 if s.quick else 15, 50 if s.quick else 200)
@@ -286,6 +292,9 @@ class Run:
             "provider_cpu_us": (
                 {name: per_provider[name] for name in ("standard", "stripe", "adyen")} if per_provider else None
             ),
+            # event item + payment item per event, as stored and as plain text (bench/storage.py)
+            "storage_bytes_per_event": (self.storage or {}).get("storage_bytes_per_event"),
+            "storage_bytes_per_event_uncompressed": (self.storage or {}).get("storage_bytes_per_event_uncompressed"),
             "cold_import_ms": rnd(imp.get("ours"), 2),
             "boto3_import_ms": rnd(imp.get("boto3"), 2),
             "zip_bytes": zip_info["zip_bytes"] if zip_info else None,
@@ -351,6 +360,8 @@ def table(result: dict[str, Any]) -> str:
         ("vs_powertools_latency_ratio", "ours / Powertools receiver, p50", ""),
         ("vs_powertools_cold_import_ratio", "ours / Powertools receiver, cold import", ""),
         ("cold_start_vs_seed_ratio", "cold start (RIE init + 1st invoke): ours / seed", ""),
+        ("storage_bytes_per_event", "event + payment item as stored (gzip where it pays)", " B"),
+        ("storage_bytes_per_event_uncompressed", "the same items with the body as text", " B"),
     ]
     lines = [f"{'key':34} {'value':>12}  {'goal':>10}  {'':4}  meaning", "-" * 110]
     for key, meaning, unit in rows:

@@ -1,9 +1,11 @@
 # Every input set, as a production environment might.
 module "webhook" {
   source = "../.."
+  providers = {
+    aws = aws.deploy
+  }
 
   environment_suffix          = var.environment_suffix
-  aws_region                  = "eu-west-1"
   name_prefix                 = "acme-payments"
   reserved_concurrency        = 50
   lambda_timeout_seconds      = 10

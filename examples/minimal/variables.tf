@@ -3,3 +3,9 @@ variable "environment_suffix" {
   type        = string
   default     = "example"
 }
+
+variable "aws_region" {
+  description = "AWS region to deploy into."
+  type        = string
+  default     = "us-east-1"
+}

@@ -9,8 +9,10 @@ Webhooks secret of ``/`` and ``/standard``; when unset those paths answer 500
 number of seconds between 1 and 86400.  ``QUARANTINE_QUEUE_URL`` is optional:
 unset or empty means no quarantine (see :mod:`webhook.quarantine`).
 ``PAYMENTS_TABLE_NAME`` is optional: unset or empty means no payment-status
-table (CONTRACT §5).  The secrets themselves are never in the environment,
-only the names of the SSM parameters that hold them.
+table (CONTRACT §5).  ``EVENT_RETENTION_DAYS`` is optional: unset or empty keeps
+events forever; else every event item carries ``expiresAt`` for the table's TTL.
+The secrets themselves are never in the environment, only the names of the SSM
+parameters that hold them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 DEFAULT_TOLERANCE_SECONDS = 300
 MAX_TOLERANCE_SECONDS = 86_400
 _INT_RE = re.compile(r"[0-9]{1,6}")
+MAX_RETENTION_DAYS = 36_500
 _QUEUE_URL_RE = re.compile(r"https?://[\x21-\x7e]{1,1000}")
 
 # The environment variable that names each provider's secret parameter.
@@ -45,6 +48,7 @@ class Settings:
     stripe_secret_parameter: str | None = None
     adyen_secret_parameter: str | None = None
     payments_table_name: str | None = None
+    event_retention_days: int | None = None  # None: events are kept forever
 
     def secret_parameters(self) -> dict[str, str]:
         """Provider name -> SSM parameter name, for the configured providers."""
@@ -81,6 +85,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         tolerance = int(raw)
         if not 1 <= tolerance <= MAX_TOLERANCE_SECONDS:
             raise ConfigError("SIGNATURE_TOLERANCE_SECONDS is out of range")
+    retention: int | None = None
+    raw = environ.get("EVENT_RETENTION_DAYS", "").strip()
+    if raw:
+        if not _INT_RE.fullmatch(raw) or not 1 <= int(raw) <= MAX_RETENTION_DAYS:
+            raise ConfigError(f"EVENT_RETENTION_DAYS must be a whole number of days from 1 to {MAX_RETENTION_DAYS}")
+        retention = int(raw)
     return Settings(
         table,
         _optional(environ, "WEBHOOK_SECRET_PARAM"),
@@ -89,4 +99,5 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         _optional(environ, "STRIPE_SECRET_PARAM"),
         _optional(environ, "ADYEN_HMAC_KEY_PARAM"),
         _optional(environ, "PAYMENTS_TABLE_NAME"),
+        retention,
     )

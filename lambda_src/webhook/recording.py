@@ -7,6 +7,8 @@ both ways is stored once, with the same attributes and the same payment update.
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
 from webhook.payments import PaymentEvent
@@ -15,6 +17,7 @@ from webhook.status_map import map_status
 from webhook.storage import StoredEvent, WriteResult
 
 ReceivedVia = Literal["webhook", "api"]
+SECONDS_PER_DAY = 86_400
 
 
 class TransactionStore(Protocol):
@@ -39,6 +42,7 @@ def record_event(
     received_at: str,
     *,
     received_via: ReceivedVia = "webhook",
+    retention_days: int | None = None,
 ) -> StoredRecord:
     """The event item, then (when configured) the payment item; any failure raises (5xx)."""
     event = StoredEvent(
@@ -49,11 +53,18 @@ def record_event(
         amount_minor=record.amount_minor,
         success=record.success,
         received_via=received_via,
+        expires_at=None if retention_days is None else expires_at(received_at, retention_days),
     )
     result = store.write(event) if isinstance(store, FirstWriteStore) else WriteResult(store.put(event), received_at)
     if payments is not None:
         payments.apply(payment_event(record, result.processed_at), received_at)
     return StoredRecord(record, result.written)
+
+
+def expires_at(processed_at: str, retention_days: int) -> int:
+    """TTL of an event item: floor(``processedAt``) + days x 86,400, in Unix seconds."""
+    moment = datetime.fromisoformat(processed_at.replace("Z", "+00:00"))
+    return math.floor(moment.timestamp()) + retention_days * SECONDS_PER_DAY
 
 
 def payment_event(record: EventRecord, first_processed_at: str) -> PaymentEvent:

@@ -44,6 +44,7 @@ class Dependencies:
     quarantine: QuarantineSink | None = None  # None: refused events are not kept (QUARANTINE_QUEUE_URL unset)
     provider_secrets: Mapping[str, SecretSource] = field(default_factory=dict)  # stripe / adyen, when enabled
     payments: PaymentStore | None = None  # None: no payment-status table (PAYMENTS_TABLE_NAME unset)
+    retention_days: int | None = None  # None: event items never expire (EVENT_RETENTION_DAYS unset)
 
     def secrets_for(self, provider: str) -> SecretSource | None:
         return self.secrets if provider == "standard" else self.provider_secrets.get(provider)
@@ -176,7 +177,9 @@ class WebhookService:
 
     @staticmethod
     def _store(deps: Dependencies, record: EventRecord, received_at: str) -> StoredRecord:
-        return record_event(deps.store, deps.payments, record, received_at, received_via="webhook")
+        return record_event(
+            deps.store, deps.payments, record, received_at, received_via="webhook", retention_days=deps.retention_days
+        )
 
     @staticmethod
     def _quarantined(

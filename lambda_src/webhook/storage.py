@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from webhook.aws import error_code, is_aws_error, is_retryable
 from webhook.errors import WebhookError
+from webhook.raw_body import body_attribute
 from webhook.validation import Transaction, dynamodb_number
 
 CONDITION = "attribute_not_exists(transactionId) AND attribute_not_exists(eventId)"
@@ -50,6 +51,7 @@ class StoredEvent:
     amount_minor: int | None = None
     success: bool | None = None
     received_via: str = "webhook"  # "webhook" (a verified delivery) or "api" (listed by the reconciler)
+    expires_at: int | None = None  # Unix seconds (TTL), when EVENT_RETENTION_DAYS is set
 
     def to_item(self) -> dict[str, dict[str, Any]]:
         tx = self.transaction
@@ -62,9 +64,12 @@ class StoredEvent:
             "provider": {"S": tx.provider},
             "timestamp": {"S": tx.timestamp if tx.timestamp is not None else self.processed_at},
             "processedAt": {"S": self.processed_at},
-            "rawEvent": {"S": self.raw_event},
             "receivedVia": {"S": self.received_via},
         }
+        name, value = body_attribute(self.raw_event)
+        item[name] = value
+        if self.expires_at is not None:
+            item["expiresAt"] = {"N": str(self.expires_at)}
         if self.amount_minor is not None:
             item["amountMinor"] = {"N": str(self.amount_minor)}
         if self.success is not None:

@@ -56,6 +56,7 @@ def from_environment() -> Dependencies:
                 if settings.payments_table_name
                 else None
             ),
+            retention_days=settings.event_retention_days,
         )
         _cache.clear()
         _cache[settings] = deps

@@ -156,6 +156,8 @@ resource "aws_cloudwatch_metric_alarm" "this" {
       error_message = "quarantine_oldest_age_limit_seconds must be below the queue's retention, or SQS deletes the message before the alarm fires."
     }
   }
+
+  tags = var.tags
 }
 
 # Signature rejections as a share of a provider's requests (metric math): a wrong
@@ -209,4 +211,6 @@ resource "aws_cloudwatch_metric_alarm" "signature_rejections" {
   }
 
   depends_on = [aws_cloudwatch_log_metric_filter.deliveries]
+
+  tags = var.tags
 }

@@ -177,3 +177,9 @@ variable "evaluation_periods" {
     error_message = "evaluation_periods must be a whole number of at least 1."
   }
 }
+
+variable "tags" {
+  description = "Tags of every taggable resource of this module."
+  type        = map(string)
+  default     = {}
+}

@@ -24,6 +24,16 @@ resource "aws_dynamodb_table" "this" {
     }
   }
 
+  # Expiry of event items (input ttl_attribute_name): DynamoDB deletes an item some
+  # time after the Unix seconds it holds; a deletion is a stream REMOVE record.
+  dynamic "ttl" {
+    for_each = var.ttl_attribute_name == null ? [] : [var.ttl_attribute_name]
+    content {
+      enabled        = true
+      attribute_name = ttl.value
+    }
+  }
+
   point_in_time_recovery {
     enabled = true
   }
@@ -32,4 +42,6 @@ resource "aws_dynamodb_table" "this" {
     enabled     = true
     kms_key_arn = var.kms_key_arn
   }
+
+  tags = var.tags
 }

@@ -26,3 +26,15 @@ variable "range_key" {
   type        = string
   default     = "eventId"
 }
+
+variable "ttl_attribute_name" {
+  description = "Attribute holding each item's expiry (Unix seconds) for DynamoDB TTL; null = items never expire."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags of every taggable resource of this module."
+  type        = map(string)
+  default     = {}
+}

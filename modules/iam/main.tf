@@ -128,6 +128,8 @@ resource "aws_iam_role" "this" {
   name               = var.role_name
   description        = "Execution role of the ${var.role_name} payment webhook function."
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
+
+  tags = var.tags
 }
 
 resource "aws_iam_role_policy" "this" {

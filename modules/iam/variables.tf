@@ -39,3 +39,9 @@ variable "quarantine_queue_arn" {
   type        = string
   default     = null
 }
+
+variable "tags" {
+  description = "Tags of every taggable resource of this module."
+  type        = map(string)
+  default     = {}
+}

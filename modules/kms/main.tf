@@ -174,6 +174,8 @@ resource "aws_kms_key" "this" {
   rotation_period_in_days = var.rotation_period_in_days
   deletion_window_in_days = var.deletion_window_in_days
   policy                  = data.aws_iam_policy_document.this.json
+
+  tags = var.tags
 }
 
 resource "aws_kms_alias" "this" {

@@ -46,3 +46,9 @@ variable "services" {
   type        = list(string)
   default     = ["lambda", "dynamodb", "ssm", "sqs"]
 }
+
+variable "tags" {
+  description = "Tags of every taggable resource of this module."
+  type        = map(string)
+  default     = {}
+}

@@ -26,6 +26,8 @@ resource "aws_ssm_parameter" "secret" {
   key_id           = var.kms_key_arn
   value_wo         = "unset"
   value_wo_version = 1
+
+  tags = var.tags
 }
 
 # Before the providers were selectable the stack had one parameter.
@@ -39,6 +41,8 @@ resource "aws_cloudwatch_log_group" "this" {
   name              = var.log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
+
+  tags = var.tags
 }
 
 resource "aws_lambda_function" "this" {
@@ -72,6 +76,7 @@ resource "aws_lambda_function" "this" {
       # for the enabled providers: an unset variable turns that path off (404).
       { for key, parameter in var.secret_parameters : parameter.environment_variable => aws_ssm_parameter.secret[key].name },
       var.payments_table_name == "" ? {} : { PAYMENTS_TABLE_NAME = var.payments_table_name },
+      var.event_retention_days == null ? {} : { EVENT_RETENTION_DAYS = tostring(var.event_retention_days) },
     )
   }
 
@@ -87,6 +92,8 @@ resource "aws_lambda_function" "this" {
   # The log group must exist (with its retention and key) before the first
   # invocation could create an unencrypted one.
   depends_on = [aws_cloudwatch_log_group.this]
+
+  tags = var.tags
 }
 
 # Function URL permissions. With authorization_type NONE the aws provider's

@@ -106,3 +106,15 @@ variable "quarantine_queue_url" {
   default     = ""
   nullable    = false
 }
+
+variable "event_retention_days" {
+  description = "Days an event item is kept (EVENT_RETENTION_DAYS: every item gets expiresAt for the table's TTL); null = the variable is not set, events are kept forever."
+  type        = number
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags of every taggable resource of this module."
+  type        = map(string)
+  default     = {}
+}

@@ -35,6 +35,8 @@ resource "aws_sqs_queue" "this" {
       error_message = "The queue SQS created is not ${local.queue_arn} (URL ending ${local.queue_path})."
     }
   }
+
+  tags = var.tags
 }
 
 data "aws_iam_policy_document" "this" {

@@ -40,3 +40,9 @@ variable "kms_data_key_reuse_period_seconds" {
     error_message = "kms_data_key_reuse_period_seconds must be between 60 and 86400."
   }
 }
+
+variable "tags" {
+  description = "Tags of every taggable resource of this module."
+  type        = map(string)
+  default     = {}
+}

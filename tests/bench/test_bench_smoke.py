@@ -32,6 +32,8 @@ KEYS = (
     "cold_start_ms",
     "cold_start_vs_seed_ratio",
     "cost_per_million_usd",
+    "storage_bytes_per_event",
+    "storage_bytes_per_event_uncompressed",
     "http",
 )
 

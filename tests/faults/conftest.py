@@ -38,6 +38,7 @@ from typing import Any
 
 import boto3
 import pytest
+from webhook.raw_body import raw_event_text
 from webhook.signature import decode_secrets, sign
 
 from local_stack import stack
@@ -318,7 +319,7 @@ def exactly_once(stack_: LocalStack, run: str, events: list[Event], answers: lis
     for item in items:  # the bytes signed are the bytes stored
         event = unique.get(item["eventId"]["S"])
         assert event is not None, f"an item nobody sent: {item['eventId']}"
-        assert item["rawEvent"]["S"].encode() == event.body
+        assert raw_event_text(item).encode() == event.body
     return {"events": len(unique), "items": len(items), "lost": lost, "doubled": doubled}
 
 

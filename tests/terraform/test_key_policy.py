@@ -53,8 +53,9 @@ def test_dynamodb_service_statement_is_limited_to_this_account(plan: Any) -> Non
 
 def test_logs_principal_and_arns_follow_the_partition(planner: Planner) -> None:
     """In aws-cn the principal is logs.<region>.amazonaws.com.cn and ARNs are arn:aws-cn:."""
-    plan = planner.plan(environment_suffix="cn1", aws_region="cn-north-1")
-    by_sid = statements(plan)
+    plan = planner.plan("examples/minimal", environment_suffix="cn1", aws_region="cn-north-1")
+    key = plan.modules["module.webhook"].child_modules["module.kms"].resources["aws_kms_key.this"]
+    by_sid = {s["Sid"]: s for s in json.loads(key["values"]["policy"])["Statement"]}
     logs = by_sid["CloudWatchLogsEncryptsTheLogGroups"]
     assert logs["Principal"] == {"Service": "logs.cn-north-1.amazonaws.com.cn"}
     assert logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"] == (

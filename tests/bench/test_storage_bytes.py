@@ -1,0 +1,25 @@
+"""bench/storage.py counts what the function really writes: the compressed item is the
+one the store builds, and it is smaller than the same item with the body as text."""
+
+from __future__ import annotations
+
+from webhook.raw_body import raw_event_text
+
+from bench import storage
+
+
+def test_stored_items_are_counted_as_written_and_restore_the_body() -> None:
+    result = storage.measure()
+    for name, row in result["samples"].items():
+        assert row["event_item_bytes"] <= row["event_item_bytes_uncompressed"], name
+        stored, _ = storage._items(storage.body_of(name))
+        assert raw_event_text(stored) == storage.body_of(name)
+    stripe = result["samples"]["stripe_payment_intent_succeeded.json"]
+    assert (stripe["write_units_uncompressed"], stripe["write_units"]) == (2, 1)
+    assert result["storage_bytes_per_event"] < result["storage_bytes_per_event_uncompressed"]
+
+
+def test_item_bytes_follow_dynamodb_size_rules() -> None:
+    assert storage.item_bytes({"ab": {"S": "é"}}) == 2 + 2
+    assert storage.item_bytes({"n": {"N": "19.99"}}) == 1 + 3
+    assert storage.item_bytes({"b": {"B": b"\x00\x01"}, "t": {"BOOL": True}}) == 1 + 2 + 1 + 1
