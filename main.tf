@@ -15,7 +15,8 @@ locals {
   function_name = local.name
   # Known before anything exists, so the key policy and the IAM policy can name
   # the log group without a dependency cycle.
-  log_group_name = "/aws/lambda/${local.function_name}"
+  log_group_name           = "/aws/lambda/${local.function_name}"
+  publisher_log_group_name = "/aws/lambda/${local.name}-publisher"
 
   # Every provider the function knows, with the environment variable that names
   # its SecureString (CONTRACT section 4) and the path it is served on.
@@ -48,7 +49,7 @@ module "kms" {
   alias_name              = "alias/${local.name}"
   description             = "Encrypts the ${local.name} payment webhook table, logs, function environment, signing secret and quarantine queue."
   deletion_window_in_days = var.kms_deletion_window_days
-  log_group_names         = [local.log_group_name]
+  log_group_names         = [local.log_group_name, local.publisher_log_group_name]
 
   tags = local.tags
 }
@@ -59,6 +60,7 @@ module "dynamodb" {
   name                        = "${local.name}-transactions"
   kms_key_arn                 = module.kms.key_arn
   ttl_attribute_name          = var.event_retention_days == null ? null : "expiresAt"
+  stream_view_type            = "NEW_IMAGE" # every stored event, once (its INSERT)
   deletion_protection_enabled = var.table_deletion_protection
 
   tags = local.tags
@@ -70,6 +72,7 @@ module "payments_table" {
   source = "./modules/dynamodb"
 
   name                        = "${local.name}-payments"
+  stream_view_type            = "NEW_AND_OLD_IMAGES" # old and new status of each change
   hash_key                    = "transactionId"
   range_key                   = null
   kms_key_arn                 = module.kms.key_arn
@@ -136,6 +139,30 @@ module "lambda" {
 # Alarms (the silent failures too: 401s, a provider gone quiet, an old
 # quarantined event), the metric filters they read and the dashboard. The
 # publisher's and the reconciler's inputs stay null until those modules exist.
+# Events out: the tables' streams -> the publisher -> the FIFO queue and the bus.
+module "events_out" {
+  source = "./modules/events_out"
+
+  name                       = local.name
+  environment_suffix         = var.environment_suffix
+  kms_key_arn                = module.kms.key_arn
+  package_path               = module.lambda.package_path
+  package_base64sha256       = module.lambda.package_base64sha256
+  runtime                    = var.lambda_runtime
+  log_retention_days         = var.log_retention_days
+  transactions_table_name    = module.dynamodb.table_name
+  payments_table_name        = module.payments_table.table_name
+  transactions_stream_arn    = module.dynamodb.stream_arn
+  payments_stream_arn        = module.payments_table.stream_arn
+  event_bus_enabled          = var.event_bus_enabled
+  archive_retention_days     = var.event_archive_retention_days
+  batch_size                 = var.publisher_batch_size
+  maximum_retry_attempts     = var.publisher_maximum_retry_attempts
+  maximum_record_age_seconds = var.publisher_maximum_record_age_seconds
+
+  tags = local.tags
+}
+
 module "alarms" {
   source = "./modules/alarms"
 
@@ -151,6 +178,8 @@ module "alarms" {
   silence_alarm_hours_by_provider     = var.silence_alarm_hours_by_provider
   signature_rejection_percent         = var.signature_rejection_alarm_percent
   signature_rejection_min_requests    = var.signature_rejection_alarm_min_requests
+  publisher_function_name             = module.events_out.function_name
+  publisher_failure_queue_name        = module.events_out.failure_queue_name
   dashboard_enabled                   = var.dashboard_enabled
   alarm_sns_topic_arn                 = var.alarm_sns_topic_arn
 

@@ -87,3 +87,23 @@ output "metric_namespace" {
   description = "CloudWatch namespace of the delivery metrics read from the function's log line (dimension `Provider`)."
   value       = module.alarms.metric_namespace
 }
+
+output "events_queue_url" {
+  description = "URL of the SQS FIFO queue that receives every stored event and status change as a CloudEvent (message group = transactionId)."
+  value       = module.events_out.events_queue_url
+}
+
+output "events_queue_arn" {
+  description = "ARN of the SQS FIFO events queue."
+  value       = module.events_out.events_queue_arn
+}
+
+output "event_bus_name" {
+  description = "Name of the custom EventBridge bus the events are also published on; null when event_bus_enabled is false."
+  value       = module.events_out.event_bus_name
+}
+
+output "publisher_function_name" {
+  description = "Name of the publisher function fed by the tables' streams."
+  value       = module.events_out.function_name
+}

@@ -216,3 +216,53 @@ variable "event_retention_days" {
     error_message = "event_retention_days must be null or a whole number of days from 1 to 36500."
   }
 }
+
+variable "event_bus_enabled" {
+  description = "Publish every stored event and status change on a custom EventBridge bus (with an archive) besides the SQS FIFO queue."
+  type        = bool
+  default     = true
+}
+
+variable "event_archive_retention_days" {
+  description = "Days the event bus archive keeps events for EventBridge's StartReplay (0 = forever)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.event_archive_retention_days >= 0 && floor(var.event_archive_retention_days) == var.event_archive_retention_days
+    error_message = "event_archive_retention_days must be a whole number of days, 0 or more."
+  }
+}
+
+variable "publisher_batch_size" {
+  description = "Stream records per publisher invocation (1-1000)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.publisher_batch_size >= 1 && var.publisher_batch_size <= 1000
+    error_message = "publisher_batch_size must be between 1 and 1000."
+  }
+}
+
+variable "publisher_maximum_retry_attempts" {
+  description = "Retries of a failing stream batch before its unpublished range goes to the on-failure queue (0-10000)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.publisher_maximum_retry_attempts >= 0 && var.publisher_maximum_retry_attempts <= 10000
+    error_message = "publisher_maximum_retry_attempts must be between 0 and 10000."
+  }
+}
+
+variable "publisher_maximum_record_age_seconds" {
+  description = "Age (seconds, 60-86400) after which an unpublished stream record goes to the on-failure queue; stream records expire after 24 h."
+  type        = number
+  default     = 21600
+
+  validation {
+    condition     = var.publisher_maximum_record_age_seconds >= 60 && var.publisher_maximum_record_age_seconds <= 86400
+    error_message = "publisher_maximum_record_age_seconds must be between 60 and 86400."
+  }
+}

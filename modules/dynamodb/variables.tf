@@ -38,3 +38,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "stream_view_type" {
+  description = "DynamoDB Streams view of the table (NEW_IMAGE, NEW_AND_OLD_IMAGES, ...); null = no stream."
+  type        = string
+  default     = null
+}
