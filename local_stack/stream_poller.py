@@ -381,7 +381,11 @@ class StreamPoller:
     options: JsonObject = field(default_factory=dict)  # passed on to each ShardConsumer (clock, sleep, ...)
 
     def refresh(self, mappings: Iterable[MappingSettings]) -> None:
-        """Start consuming the shards of these mappings that are ready (parents finished first)."""
+        """Consume the shards of these mappings that are ready (parents finished first); drop others."""
+        mappings = list(mappings)
+        current = {mapping.uuid for mapping in mappings}
+        for key in [key for key in self.consumers if key[0] not in current]:
+            del self.consumers[key]  # the mapping was deleted or disabled
         for mapping in mappings:
             description = self.streams.describe_stream(StreamArn=mapping.stream_arn)["StreamDescription"]
             for shard in description.get("Shards", []):
@@ -398,6 +402,24 @@ class StreamPoller:
         """One pass over every shard; how many records it took off the streams."""
         return sum(consumer.poll() for consumer in list(self.consumers.values()))
 
+    def run(
+        self,
+        read: Callable[[], list[MappingSettings]],
+        stopped: Callable[[], bool],
+        idle_seconds: float = 0.25,
+        refresh_seconds: float = 5.0,
+    ) -> None:
+        """Poll until ``stopped()``: a pass right after one that found records, else every ``idle_seconds``
+        (Lambda polls a DynamoDB stream shard four times a second); the mappings are re-read every
+        ``refresh_seconds``."""
+        refreshed_at = float("-inf")
+        while not stopped():
+            if time.monotonic() - refreshed_at >= refresh_seconds:
+                self.refresh(read())
+                refreshed_at = time.monotonic()
+            if not self.poll():
+                time.sleep(idle_seconds)
+
 
 def sqs_failure_sender(sqs: Any, sns: Any = None) -> FailureSender:
     """Send invocation records to an SQS queue (or SNS topic) named by its ARN, as Lambda does."""
@@ -409,7 +431,8 @@ def sqs_failure_sender(sqs: Any, sns: Any = None) -> FailureSender:
         if parts[2] == "sns":
             sns.publish(TopicArn=destination_arn, Message=body)
             return
-        url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
+        # The URL from the ARN, as Lambda needs no sqs:GetQueueUrl (only sqs:SendMessage) for it.
+        url = f"{str(sqs.meta.endpoint_url).rstrip('/')}/{parts[4]}/{parts[5]}"
         sqs.send_message(QueueUrl=url, MessageBody=body)
 
     return send

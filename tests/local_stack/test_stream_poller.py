@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from local_stack.stream_poller import (
+    DestinationError,
     FunctionError,
     InvokeError,
     MappingSettings,
@@ -387,19 +388,54 @@ def test_the_poller_serves_every_shard_of_every_mapping():
     assert poller.poll() == 0
 
 
-def test_the_sqs_sender_resolves_the_queue_from_its_arn():
-    calls: list[tuple[str, Any]] = []
+def test_the_sqs_sender_addresses_the_queue_by_its_arn():
+    calls: list[dict[str, Any]] = []
 
     class FakeSqs:
-        def get_queue_url(self, **kwargs: Any) -> Any:
-            calls.append(("get_queue_url", kwargs))
-            return {"QueueUrl": "http://queue"}
+        meta = type("Meta", (), {"endpoint_url": "https://sqs.eu-west-1.amazonaws.com"})()
 
         def send_message(self, **kwargs: Any) -> None:
-            calls.append(("send_message", kwargs))
+            calls.append(kwargs)
 
     sqs_failure_sender(FakeSqs())(DLQ, "{}")
-    assert calls == [
-        ("get_queue_url", {"QueueName": "publisher-failures-dev", "QueueOwnerAWSAccountId": "123456789012"}),
-        ("send_message", {"QueueUrl": "http://queue", "MessageBody": "{}"}),
-    ]
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/publisher-failures-dev"
+    assert calls == [{"QueueUrl": url, "MessageBody": "{}"}]
+    with pytest.raises(DestinationError):
+        sqs_failure_sender(FakeSqs())("arn:aws:s3:::bucket", "{}")
+
+
+def test_a_deleted_mapping_stops_being_served():
+    function = FakeFunction()
+    records = [stream_record(1)]
+    poller = StreamPoller(
+        FakeStreams(records),
+        lambda m: function,
+        lambda arn, body: None,
+        options={"sleep": lambda _s: None, "log": lambda _l: None},
+    )
+    poller.refresh([mapping(UUID="one")])
+    poller.poll()
+    poller.refresh([])
+    records.append(stream_record(2))
+    assert poller.poll() == 0
+    assert function.batches == [["1"]]
+
+
+def test_run_polls_until_stopped_and_rereads_the_mappings():
+    function = FakeFunction()
+    poller = StreamPoller(
+        FakeStreams([stream_record(1), stream_record(2)]),
+        lambda m: function,
+        lambda arn, body: None,
+        options={"sleep": lambda _s: None, "log": lambda _l: None},
+    )
+    reads: list[int] = []
+    passes = iter(range(3))
+
+    def read() -> list[MappingSettings]:
+        reads.append(1)
+        return [mapping(BatchSize=1)]
+
+    poller.run(read, lambda: next(passes, None) is None, idle_seconds=0, refresh_seconds=0)
+    assert function.batches == [["1"], ["2"]]
+    assert len(reads) == 3
