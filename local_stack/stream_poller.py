@@ -413,12 +413,17 @@ class StreamPoller:
         (Lambda polls a DynamoDB stream shard four times a second); the mappings are re-read every
         ``refresh_seconds``."""
         refreshed_at = float("-inf")
+        log: Callable[[str], None] = self.options.get("log") or print
         while not stopped():
-            if time.monotonic() - refreshed_at >= refresh_seconds:
-                self.refresh(read())
-                refreshed_at = time.monotonic()
-            if not self.poll():
-                time.sleep(idle_seconds)
+            try:
+                if time.monotonic() - refreshed_at >= refresh_seconds:
+                    self.refresh(read())
+                    refreshed_at = time.monotonic()
+                if self.poll():
+                    continue
+            except Exception as exc:  # the emulator or a queue is unreachable: records stay pending
+                log(f"stream poller: {type(exc).__name__}: {exc}; trying again")
+            time.sleep(idle_seconds)
 
 
 def sqs_failure_sender(sqs: Any, sns: Any = None) -> FailureSender:
