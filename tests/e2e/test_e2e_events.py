@@ -12,7 +12,6 @@ aws-lambda-rie (`make test-e2e` prepares them).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
