@@ -105,15 +105,21 @@ class MappingSettings:
         return self.stream_arn.split(":")[3]
 
 
-def read_mappings(lambda_client: Any, function_name: str | None = None) -> list[MappingSettings]:
-    """The enabled DynamoDB stream mappings (of ``function_name`` when given)."""
-    kwargs: JsonObject = {"FunctionName": function_name} if function_name else {}
+def read_mappings(lambda_client: Any, function_arn: str | None = None) -> list[MappingSettings]:
+    """The enabled DynamoDB stream mappings (of the function ``function_arn`` when given).
+
+    Every mapping is listed and filtered here: moto matches ``FunctionName`` only against the
+    name or ARN the mapping was created with (Terraform passes the ARN), where AWS accepts either.
+    """
     mappings: list[MappingSettings] = []
-    for page in lambda_client.get_paginator("list_event_source_mappings").paginate(**kwargs):
+    for page in lambda_client.get_paginator("list_event_source_mappings").paginate():
         for config in page.get("EventSourceMappings", []):
             arn = str(config.get("EventSourceArn", ""))
-            if ":dynamodb:" in arn and "/stream/" in arn and config.get("State", "Enabled") == "Enabled":
-                mappings.append(MappingSettings.from_api(config))
+            if ":dynamodb:" not in arn or "/stream/" not in arn or config.get("State", "Enabled") != "Enabled":
+                continue
+            if function_arn and str(config.get("FunctionArn", "")).removesuffix(":$LATEST") != function_arn:
+                continue
+            mappings.append(MappingSettings.from_api(config))
     return mappings
 
 

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     def read() -> list[MappingSettings]:
-        mappings = read_mappings(lambda_client, spec.name)
+        mappings = read_mappings(lambda_client, spec.arn)
         if args.ready_file and not args.ready_file.exists():
             args.ready_file.parent.mkdir(parents=True, exist_ok=True)
             summary = [{"uuid": m.uuid, "batch_size": m.batch_size} for m in mappings]

@@ -371,6 +371,8 @@ def test_read_mappings_keeps_enabled_dynamodb_stream_mappings_only():
 
     (only,) = read_mappings(FakeLambda())
     assert (only.uuid, only.batch_size) == ("a", 7)
+    assert [m.uuid for m in read_mappings(FakeLambda(), FUNCTION)] == ["a"]
+    assert read_mappings(FakeLambda(), FUNCTION + "-other") == []
 
 
 def test_the_poller_serves_every_shard_of_every_mapping():

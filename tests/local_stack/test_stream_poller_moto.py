@@ -74,7 +74,7 @@ def mapped(aws: Aws) -> dict[str, str]:
     queue_url = sqs.create_queue(QueueName="publisher-failures-test")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     lam.create_event_source_mapping(
-        FunctionName="publisher-stream-test",
+        FunctionName=function_arn,  # as Terraform passes it (moto then lists it only under the ARN)
         EventSourceArn=stream_arn,
         StartingPosition="TRIM_HORIZON",
         BatchSize=2,
@@ -106,14 +106,14 @@ def written(aws: Aws, mapped: dict[str, str]) -> float:
     return time.monotonic() - started
 
 
-def poller_for(aws: Aws, function: Any) -> StreamPoller:
+def poller_for(aws: Aws, function: Any, function_arn: str) -> StreamPoller:
     poller = StreamPoller(
         aws.client("dynamodbstreams"),
         lambda mapping: function,
         sqs_failure_sender(aws.client("sqs")),
         options={"sleep": lambda _s: None, "log": lambda _l: None},
     )
-    poller.refresh(read_mappings(aws.client("lambda"), "publisher-stream-test"))
+    poller.refresh(read_mappings(aws.client("lambda"), function_arn))
     return poller
 
 
@@ -125,7 +125,7 @@ def drain(poller: StreamPoller) -> None:
 
 
 def test_the_mapping_settings_read_back_from_the_emulator(aws: Aws, mapped: dict[str, str]):
-    (mapping,) = read_mappings(aws.client("lambda"), "publisher-stream-test")
+    (mapping,) = read_mappings(aws.client("lambda"), mapped["function_arn"])
     assert mapping.stream_arn == mapped["stream_arn"]
     assert mapping.function_arn == mapped["function_arn"]
     assert (mapping.batch_size, mapping.starting_position) == (2, "TRIM_HORIZON")
@@ -150,7 +150,7 @@ def test_writes_keep_their_records_and_the_poller_delivers_them_in_order(
 
     events: list[list[dict[str, Any]]] = []
     published: list[dict[str, Any]] = []
-    drain(poller_for(aws, publisher))
+    drain(poller_for(aws, publisher, mapped["function_arn"]))
     # [pending, succeeded] ok; [refunded, poison] fails and is bisected: [refunded] ok, [poison] fails twice
     assert [len(batch) for batch in events] == [2, 2, 1, 1, 1]
     delivered = [r for r in published if r["dynamodb"]["Keys"]["transactionId"]["S"] == "pi_a"]
@@ -190,5 +190,5 @@ def test_the_stream_still_holds_every_record_for_another_reader(aws: Aws, mapped
         seen.extend(r["dynamodb"]["NewImage"]["status"]["S"] for r in json.loads(payload)["Records"])
         return b"null"
 
-    drain(poller_for(aws, reader))
+    drain(poller_for(aws, reader, mapped["function_arn"]))
     assert seen == ["pending", "succeeded", "refunded", "pending"]
