@@ -122,11 +122,24 @@ module "lambda" {
   }
 }
 
+# Alarms (the silent failures too: 401s, a provider gone quiet, an old
+# quarantined event), the metric filters they read and the dashboard. The
+# publisher's and the reconciler's inputs stay null until those modules exist.
 module "alarms" {
   source = "./modules/alarms"
 
-  name_prefix           = local.name
-  function_name         = module.lambda.function_name
-  quarantine_queue_name = module.quarantine.queue_name
-  alarm_sns_topic_arn   = var.alarm_sns_topic_arn
+  name_prefix                         = local.name
+  function_name                       = module.lambda.function_name
+  log_group_name                      = module.lambda.log_group_name
+  metric_namespace                    = "PaymentWebhook/${local.name}"
+  enabled_providers                   = var.enabled_providers
+  quarantine_queue_name               = module.quarantine.queue_name
+  quarantine_retention_seconds        = var.quarantine_retention_days * 86400
+  quarantine_oldest_age_limit_seconds = var.quarantine_age_alarm_hours == null ? null : var.quarantine_age_alarm_hours * 3600
+  silence_alarm_hours                 = var.silence_alarm_hours
+  silence_alarm_hours_by_provider     = var.silence_alarm_hours_by_provider
+  signature_rejection_percent         = var.signature_rejection_alarm_percent
+  signature_rejection_min_requests    = var.signature_rejection_alarm_min_requests
+  dashboard_enabled                   = var.dashboard_enabled
+  alarm_sns_topic_arn                 = var.alarm_sns_topic_arn
 }

@@ -74,6 +74,16 @@ output "quarantine_queue_arn" {
 }
 
 output "alarm_names" {
-  description = "CloudWatch alarms by key: errors, throttles, url-5xx, quarantine-not-empty."
+  description = "CloudWatch alarms by key: errors, throttles, url-5xx, quarantine-not-empty, quarantine-oldest-age, `<provider>-signature-rejections`, `<provider>-silent`."
   value       = module.alarms.alarm_names
+}
+
+output "dashboard_url" {
+  description = "Console URL of the CloudWatch dashboard (null when `dashboard_enabled` is false)."
+  value       = module.alarms.dashboard_url
+}
+
+output "metric_namespace" {
+  description = "CloudWatch namespace of the delivery metrics read from the function's log line (dimension `Provider`)."
+  value       = module.alarms.metric_namespace
 }

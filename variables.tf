@@ -152,3 +152,67 @@ variable "alarm_sns_topic_arn" {
     error_message = "alarm_sns_topic_arn must be null or the ARN of an SNS topic (arn:aws:sns:<region>:<account>:<name>)."
   }
 }
+
+variable "silence_alarm_hours" {
+  description = "An enabled provider that stored no event for this many hours raises its `<provider>-silent` alarm (1-168). A provider that stops sending (endpoint disabled after repeated failures) otherwise looks like a quiet day."
+  type        = number
+  default     = 24
+  nullable    = false
+
+  validation {
+    condition     = var.silence_alarm_hours >= 1 && var.silence_alarm_hours <= 168 && floor(var.silence_alarm_hours) == var.silence_alarm_hours
+    error_message = "silence_alarm_hours must be a whole number of hours between 1 and 168."
+  }
+}
+
+variable "silence_alarm_hours_by_provider" {
+  description = "Per-provider override of `silence_alarm_hours`, e.g. `{ adyen = 168 }` for a quiet test account; 0 = no silence alarm for that provider."
+  type        = map(number)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for provider, hours in var.silence_alarm_hours_by_provider : contains(["standard", "stripe", "adyen"], provider) && hours >= 0 && hours <= 168 && floor(hours) == hours])
+    error_message = "silence_alarm_hours_by_provider keys must be standard, stripe or adyen, and each value a whole number of hours between 0 (no alarm) and 168."
+  }
+}
+
+variable "signature_rejection_alarm_percent" {
+  description = "Share of a provider's requests (percent, per 5-minute period) answered 401 above which its `<provider>-signature-rejections` alarm fires: a wrong or half-rotated secret."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.signature_rejection_alarm_percent > 0 && var.signature_rejection_alarm_percent < 100
+    error_message = "signature_rejection_alarm_percent must be above 0 and below 100."
+  }
+}
+
+variable "signature_rejection_alarm_min_requests" {
+  description = "Requests a provider must receive in a 5-minute period before its 401 share counts (the silence alarm covers quieter endpoints)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.signature_rejection_alarm_min_requests >= 1 && floor(var.signature_rejection_alarm_min_requests) == var.signature_rejection_alarm_min_requests
+    error_message = "signature_rejection_alarm_min_requests must be a whole number of at least 1."
+  }
+}
+
+variable "quarantine_age_alarm_hours" {
+  description = "Age (hours) of the oldest quarantined event above which `quarantine-oldest-age` fires; must be below `quarantine_retention_days`. null = half the retention (7 days of 14)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.quarantine_age_alarm_hours == null || try(var.quarantine_age_alarm_hours >= 1 && floor(var.quarantine_age_alarm_hours) == var.quarantine_age_alarm_hours, false)
+    error_message = "quarantine_age_alarm_hours must be null or a whole number of hours of at least 1."
+  }
+}
+
+variable "dashboard_enabled" {
+  description = "Create the CloudWatch dashboard: alarm states, per provider deliveries by outcome, duration p50/p99, quarantine depth and age (plus the publisher and reconciler once wired)."
+  type        = bool
+  default     = true
+  nullable    = false
+}

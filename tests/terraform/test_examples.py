@@ -42,5 +42,11 @@ def test_complete_example_sets_every_input(planner: Planner) -> None:
     assert "logs.eu-west-1.amazonaws.com" in policy
     queue = webhook.child_modules["module.quarantine"].resources["aws_sqs_queue.this"]["values"]
     assert queue["message_retention_seconds"] == 7 * 86400
-    for alarm in webhook.child_modules["module.alarms"].resources.values():
+    alarms = [
+        r
+        for r in webhook.child_modules["module.alarms"].resources.values()
+        if r["type"] == "aws_cloudwatch_metric_alarm"
+    ]
+    assert alarms
+    for alarm in alarms:
         assert alarm["values"]["alarm_actions"] == ["arn:aws:sns:eu-west-1:123456789012:payments-oncall"]

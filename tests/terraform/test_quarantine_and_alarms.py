@@ -37,10 +37,13 @@ def module_resource_config(plan: Any, module: str, address: str) -> dict[str, An
 
 
 def alarms_of(plan: Any) -> dict[str, dict[str, Any]]:
+    """Every alarm of the alarms module by its name's key (`<prefix>-<key>`)."""
     resources = plan.modules["module.alarms"].resources
+    prefix = f"payment-webhook-{plan['variables']['environment_suffix']['value']}-"
     return {
-        address.removeprefix('aws_cloudwatch_metric_alarm.this["').removesuffix('"]'): resource["values"]
-        for address, resource in resources.items()
+        resource["values"]["alarm_name"].removeprefix(prefix): resource["values"]
+        for resource in resources.values()
+        if resource["type"] == "aws_cloudwatch_metric_alarm"
     }
 
 
@@ -78,15 +81,18 @@ def test_function_and_role_are_wired_to_the_queue(plan: Any) -> None:
     )
 
 
-def test_four_alarms_named_with_the_suffix_without_notifications_by_default(plan: Any) -> None:
+def test_first_four_alarms_named_with_the_suffix_without_notifications_by_default(plan: Any) -> None:
     alarms = alarms_of(plan)
-    assert set(alarms) == set(ALARMS)
+    assert set(ALARMS) <= set(alarms)  # the others: tests/terraform/test_alarms_module.py
     for key, (namespace, metric) in ALARMS.items():
         alarm = alarms[key]
         assert alarm["alarm_name"] == f"payment-webhook-{SUFFIX}-{key}"
         assert (alarm["namespace"], alarm["metric_name"]) == (namespace, metric)
         assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
-        assert alarm["treat_missing_data"] == "notBreaching"
+        # SQS publishes nothing for an idle queue, even one holding messages: no
+        # data keeps the quarantine alarm's state instead of clearing it.
+        assert alarm["treat_missing_data"] == ("ignore" if key == "quarantine-not-empty" else "notBreaching")
+    for alarm in alarms.values():
         assert not alarm["alarm_actions"] and not alarm["ok_actions"]
     for key in ("errors", "throttles", "url-5xx"):
         assert alarms[key]["dimensions"] == {"FunctionName": f"payment-webhook-{SUFFIX}"}
