@@ -382,7 +382,7 @@ def test_the_poller_serves_every_shard_of_every_mapping():
         FakeStreams(records),
         lambda m: function,
         lambda arn, body: None,
-        options={"sleep": lambda _s: None, "log": lambda _l: None},
+        options={"sleep": lambda _s: None, "log": lambda _l: None, "clock": lambda: CREATED.timestamp()},
     )
     poller.refresh([mapping(UUID="one"), mapping(UUID="two")])
     assert poller.poll() == 4
@@ -413,7 +413,7 @@ def test_a_deleted_mapping_stops_being_served():
         FakeStreams(records),
         lambda m: function,
         lambda arn, body: None,
-        options={"sleep": lambda _s: None, "log": lambda _l: None},
+        options={"sleep": lambda _s: None, "log": lambda _l: None, "clock": lambda: CREATED.timestamp()},
     )
     poller.refresh([mapping(UUID="one")])
     poller.poll()
@@ -429,7 +429,7 @@ def test_run_polls_until_stopped_and_rereads_the_mappings():
         FakeStreams([stream_record(1), stream_record(2)]),
         lambda m: function,
         lambda arn, body: None,
-        options={"sleep": lambda _s: None, "log": lambda _l: None},
+        options={"sleep": lambda _s: None, "log": lambda _l: None, "clock": lambda: CREATED.timestamp()},
     )
     reads: list[int] = []
     passes = iter(range(3))
