@@ -43,7 +43,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.iam.access_control import IAMRequestBase
 from moto.ssm.responses import SimpleSystemManagerResponse
 
-from local_stack import moto_aws_answers
+from local_stack import moto_aws_answers, moto_streams
 from local_stack.moto_atomic import AtomicDynamoDBApplication
 
 _DENIED_MESSAGE = re.compile(rb"<Message>(.*?)</Message>", re.DOTALL)
@@ -123,6 +123,7 @@ def _create_aws_request_with_empty_body(self: IAMRequestBase) -> AWSRequest:
 def install() -> None:
     """Apply the four changes, and moto_aws_answers' (Lambda policy, Service Quotas), to moto in this process."""
     moto_aws_answers.install()
+    moto_streams.install()  # stream records stay for a poller (moto_streams.py)
     IAMRequestBase._create_aws_request = _create_aws_request_with_empty_body  # type: ignore[method-assign]
     DynamoHandler._determine_resource = _dynamodb_resource  # type: ignore[attr-defined]
     SimpleSystemManagerResponse._determine_resource = _ssm_resource  # type: ignore[attr-defined]

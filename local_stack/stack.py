@@ -50,6 +50,7 @@ REGION = emulator_tools.REGION
 GATEWAY_MODULE = "local_stack.gateway"
 GATEWAY_MARKER = "local_stack.gateway"  # in the gateway's command line: how `down` recognises it
 EMULATOR_MARKER = "local_stack.moto_server"
+STREAM_RUNNER_MODULE = STREAM_RUNNER_MARKER = "local_stack.stream_runner"  # the publisher fed by the streams
 OVERRIDE_FILE = "zz_local_emulator_override.tf"
 
 # Each provider's SSM parameter (Terraform output `provider_secret_parameter_names`, by
@@ -78,6 +79,8 @@ class Layout:
         self.record = self.run / "stack.json"
         self.gateway_ready = self.run / "gateway.json"
         self.code_dir = build / "gateway" / "code"
+        self.stream_runner_ready = self.run / "stream-runner.json"
+        self.publisher_code_dir = build / "publisher" / "code"
         self.local_env = build / "local.env"
         self.state_json = build / "state.json"
 
@@ -497,6 +500,28 @@ def start_gateway(
     raise StackError(f"the local Function URL exited at start; see {layout.rel(layout.logs / 'gateway.log')}")
 
 
+def start_stream_runner(
+    layout: Layout, endpoint: str, function_name: str, package: Path, credentials: iam.Credentials | None
+) -> int:
+    """Start the publisher on RIE fed by the emulator's streams (local_stack.stream_runner), detached;
+    wait until it polls. Returns its pid."""
+    layout.stream_runner_ready.unlink(missing_ok=True)
+    log = layout.logs / "stream-runner.log"
+    command = [sys.executable, "-m", STREAM_RUNNER_MODULE, "--function-name", function_name, "--zip", str(package)]
+    command += ["--endpoint-url", endpoint, "--region", REGION, "--code-dir", str(layout.publisher_code_dir)]
+    command += ["--function-log", str(layout.logs / "publisher.log"), "--ready-file", str(layout.stream_runner_ready)]
+    command += ["--iam-enforced"] if credentials is not None else []
+    process = detached(command, log, emulator_env(endpoint, credentials))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(layout.stream_runner_ready.read_text()).get("pid") == process.pid:
+                return process.pid
+        time.sleep(0.1)
+    emulator_tools.stop_process_group(process.pid)
+    raise StackError(f"the stream poller did not start; see {layout.rel(log)}")
+
+
 def function_fingerprint(endpoint: str, function_name: str, credentials: iam.Credentials | None) -> str:
     import boto3
 
@@ -615,6 +640,7 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
         if record:
             say("Cleaning up what a previous `up` left behind (its emulator is gone).")
             stop_process(record.get("gateway_pid"), GATEWAY_MARKER, "local Function URL")
+            stop_process(record.get("stream_runner_pid"), STREAM_RUNNER_MARKER, "stream poller")
             stop_process(record.get("emulator_pid"), EMULATOR_MARKER, "emulator")
         forget_state(layout)
         layout.local_env.unlink(missing_ok=True)
@@ -697,6 +723,22 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
         )
         write_record(layout, record)
 
+        publisher = outputs.get("publisher_function_name")
+        runner_pid = record.get("stream_runner_pid")
+        if publisher:  # events out: the publisher on RIE, fed by the streams as its mappings say
+            fingerprint = function_fingerprint(endpoint, publisher, credentials)
+            alive = running and pid_alive(runner_pid) and process_is_ours(runner_pid, STREAM_RUNNER_MARKER)
+            if alive and record.get("publisher_fingerprint") == fingerprint:
+                say(f"      {publisher}: unchanged, its stream poller stays (pid {runner_pid})")
+            else:
+                if alive:
+                    stop_process(runner_pid, STREAM_RUNNER_MARKER, "stream poller (publisher changed)")
+                say(f"      {publisher}: on RIE + awslambdaric, fed by the tables' streams (stream poller)")
+                runner_pid = start_stream_runner(layout, endpoint, publisher, package, credentials)
+                started.append((runner_pid, STREAM_RUNNER_MARKER, "stream poller"))
+            record.update({"stream_runner_pid": runner_pid, "publisher_fingerprint": fingerprint})
+            write_record(layout, record)
+
         say(f"[5/5] Writing {layout.rel(layout.local_env)} and {layout.rel(layout.state_json)}")
         values = {
             "FUNCTION_URL": info["url"],
@@ -715,6 +757,11 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
         }
         if outputs.get("payments_table_name"):
             values["PAYMENTS_TABLE_NAME"] = outputs["payments_table_name"]
+        if outputs.get("events_queue_url"):
+            values["EVENTS_QUEUE_URL"] = outputs["events_queue_url"]
+            values["EVENT_BUS_NAME"] = outputs.get("event_bus_name") or ""  # empty: the bus is off
+        if publisher:
+            values["STREAM_RUNNER_PID"] = str(runner_pid)
         if parameters.get("standard"):
             values["WEBHOOK_SECRET_PARAM"] = parameters["standard"]
         for provider, name in (("stripe", "STRIPE_SECRET_PARAM"), ("adyen", "ADYEN_HMAC_KEY_PARAM")):
@@ -731,6 +778,7 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
                 forget_state(layout)
             else:
                 record.pop("gateway_pid", None)
+                record.pop("stream_runner_pid", None)
                 write_record(layout, record)
         raise
 
@@ -743,6 +791,10 @@ def up(layout: Layout, suffix: str, verbose: bool = False) -> dict[str, str]:
     say(f"  Runtime        {info.get('runtime', 'aws-lambda-rie + awslambdaric')}, as role {info.get('role_arn', '?')}")
     say(f"  AWS emulator   {endpoint}  (moto, pid {record['emulator_pid']}, IAM enforced)")
     say(f"  Table          {outputs['table_name']}")
+    if values.get("EVENTS_QUEUE_URL"):
+        say(f"  Events out     {values['EVENTS_QUEUE_URL']}  (python -m webhook_cli.consume)")
+        publisher_log = layout.rel(layout.logs / "publisher.log")
+        say(f"                 {outputs['publisher_function_name']} fed by the streams; log {publisher_log}")
     for provider, parameter in sorted(parameters.items()):
         where = f"{PROVIDER_SECRET_KEYS[provider]} in {layout.rel(layout.local_env)}"
         say(f"  Secret         {provider}: SSM {parameter}, {where}")
@@ -819,12 +871,14 @@ def down(layout: Layout, verbose: bool = False) -> bool:
         return True
     emulator_pid = record.get("emulator_pid") or int(env_values.get("EMULATOR_PID") or 0)
     gateway_pid = record.get("gateway_pid") or int(env_values.get("GATEWAY_PID") or 0)
+    runner_pid = record.get("stream_runner_pid") or int(env_values.get("STREAM_RUNNER_PID") or 0)
     port = record.get("emulator_port")
     if not port:
         match = re.search(r":(\d+)$", env_values.get("AWS_ENDPOINT_URL", ""))
         port = int(match.group(1)) if match else None
     destroyed = True
     try:
+        stop_process(runner_pid, STREAM_RUNNER_MARKER, "stream poller")  # first: no polling of what is destroyed
         emulator_up = pid_alive(emulator_pid) and emulator_answers(port)
         if emulator_up and (layout.stack_dir / "terraform.tfstate").exists():
             suffix = record.get("environment_suffix") or os.environ.get("ENV_SUFFIX") or "dev"
@@ -838,10 +892,11 @@ def down(layout: Layout, verbose: bool = False) -> bool:
             say("[1/2] The emulator is not running: nothing left to destroy (it keeps everything in memory).")
     finally:
         say("[2/2] Stopping the processes `up` started")
+        stop_process(runner_pid, STREAM_RUNNER_MARKER, "stream poller")  # if the destroy failed before
         stop_process(gateway_pid, GATEWAY_MARKER, "local Function URL")
         stop_process(emulator_pid, EMULATOR_MARKER, "emulator")
         forget_state(layout)
-        for path in (layout.local_env, layout.record, layout.gateway_ready):
+        for path in (layout.local_env, layout.record, layout.gateway_ready, layout.stream_runner_ready):
             path.unlink(missing_ok=True)
         say(f"      removed {layout.rel(layout.local_env)}")
     return destroyed

@@ -287,6 +287,72 @@ def show_stored(values: Mapping[str, str], payments: Payments, delivered: Sequen
     return ok and all(line.endswith("as expected") for line in lines)
 
 
+# --------------------------------------------------------------------------- events out
+
+
+def status_changes(found: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Each payment's statuses in the order its `payment.status_changed` messages arrived."""
+    changes: dict[str, list[str]] = {}
+    for event in found:
+        data = event.get("data") or {}
+        if event.get("type") == "payment.status_changed":
+            changes.setdefault(str(event.get("subject")), []).append(str(data.get("status")))
+    return changes
+
+
+def show_events(values: Mapping[str, str], payments: Payments, delivered: Sequence[Step], wait: float = 60) -> bool:
+    """Read the events FIFO queue (webhook_cli.consume) until each payment's last status change is its
+    current status; print the changes in order beside the current statuses."""
+    import boto3
+
+    from webhook_cli.consume import Consumer
+
+    kwargs = Settings(dict(values), {}).boto3_kwargs()
+    current = {
+        p["transactionId"]: p.get("status", "")
+        for p in scan(boto3.client("dynamodb", **kwargs), values["PAYMENTS_TABLE_NAME"])
+    }
+    expected = payments.expected({step.delivery.provider for step in delivered})
+    consumer = Consumer(boto3.client("sqs", **kwargs), values["EVENTS_QUEUE_URL"])
+    found: list[dict[str, Any]] = []
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        changes = status_changes(found)
+        if all(changes.get(tx, [None])[-1] == current.get(tx) for tx in expected):
+            break
+        for received in consumer.receive(wait=2):
+            if received.event is not None:
+                found.append(received.event)
+            consumer.delete(received)
+    changes = status_changes(found)
+    received_count: dict[str, int] = {}
+    for event in found:
+        if event.get("type") == "payment.event_received":
+            received_count[str(event.get("subject"))] = received_count.get(str(event.get("subject")), 0) + 1
+    rows, ok = [], True
+    for tx in expected:
+        seen = changes.get(tx, [])
+        as_expected = bool(seen) and seen[-1] == current.get(tx)
+        ok &= as_expected
+        rows.append(
+            [
+                tx,
+                " -> ".join(["(new)", *seen]),
+                current.get(tx, ""),
+                str(received_count.get(tx, 0)),
+                "as expected" if as_expected else "UNEXPECTED",
+            ]
+        )
+    titles = ["transaction", "status changes, in the order they arrived", "current status", "events", "check"]
+    for line in format_table(titles, rows):
+        say(" " + line)
+    say("")
+    say(f" {len(found)} CloudEvents read from the FIFO queue (and deleted) by webhook_cli.consume;")
+    say(" each payment's changes arrive in its order (FIFO group = transactionId), only ever forward, however")
+    say(" the deliveries were ordered. `python -m webhook_cli.consume` prints them the same way after `make up`.")
+    return ok
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -303,6 +369,7 @@ def run(stack: Any, suffix: str, verbose: bool = False) -> int:
     say("Stripe and Adyen do, shows what the receiver answered and stored, and tears everything down again.")
     heading("1/4  make up: emulator + terraform apply + local Function URL")
     as_expected = stored_ok = destroyed = False
+    events_ok = True  # stays True on a stack without events out
     try:
         values = stack.up(layout, suffix, verbose)
         payments = new_payments()
@@ -314,6 +381,11 @@ def run(stack: Any, suffix: str, verbose: bool = False) -> int:
         as_expected = send_steps(values["FUNCTION_URL"], planned)
         heading(f"3/4  Stored in DynamoDB: {values['TABLE_NAME']}, current status from the payments table")
         stored_ok = show_stored(values, payments, planned)
+        if values.get("EVENTS_QUEUE_URL") and values.get("PAYMENTS_TABLE_NAME"):
+            heading(
+                f"3/4  (continued) Events out: the status changes in {values['EVENTS_QUEUE_URL'].rsplit('/', 1)[-1]}"
+            )
+            events_ok = show_events(values, payments, planned)
     finally:
         heading("4/4  make down: terraform destroy + stop every process")
         destroyed = stack.down(layout, verbose)
@@ -323,6 +395,7 @@ def run(stack: Any, suffix: str, verbose: bool = False) -> int:
         for message, bad in (
             ("some answers were not as expected", not as_expected),
             ("the stored data was not as expected", not stored_ok),
+            ("the events were not as expected", not events_ok),
             ("destroy failed", not destroyed),
         )
         if bad

@@ -158,3 +158,57 @@ def test_down_runs_even_when_up_fails(tmp_path, capsys):
     with pytest.raises(StackError):
         demo.run(fake, "dev")
     assert calls == [("up", "dev"), ("down",)]
+
+
+def test_the_events_shown_are_each_payments_status_changes_in_order_beside_its_current_status(
+    planned, capsys, monkeypatch
+):
+    import boto3
+    from moto import mock_aws
+
+    from local_stack.emulator import create_payments_table
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        values = {"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        ddb, sqs = boto3.client("dynamodb", region_name="eu-west-1"), boto3.client("sqs", region_name="eu-west-1")
+        create_payments_table(ddb, "payments-demo")
+        url = sqs.create_queue(QueueName="events-demo.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        values.update(PAYMENTS_TABLE_NAME="payments-demo", EVENTS_QUEUE_URL=url)
+        final = {PAYMENTS.standard: "succeeded", PAYMENTS.stripe: "refunded", PAYMENTS.adyen: "succeeded"}
+        for tx, status in final.items():
+            ddb.put_item(TableName="payments-demo", Item={"transactionId": {"S": tx}, "status": {"S": status}})
+        history = [
+            (PAYMENTS.stripe, "refunded"),
+            (PAYMENTS.standard, "pending"),
+            (PAYMENTS.adyen, "succeeded"),
+            (PAYMENTS.standard, "succeeded"),
+        ]
+        for number, (tx, status) in enumerate(history):
+            event = {
+                "type": "payment.status_changed",
+                "id": f"c/{tx}/{number}",
+                "subject": tx,
+                "data": {"status": status},
+            }
+            sqs.send_message(
+                QueueUrl=url, MessageBody=json.dumps(event), MessageGroupId=tx, MessageDeduplicationId=str(number)
+            )
+        received = {"type": "payment.event_received", "id": "r/1", "subject": PAYMENTS.standard, "data": {}}
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(received), MessageGroupId="x", MessageDeduplicationId="r")
+        assert demo.show_events(values, PAYMENTS, planned, wait=10)
+        out = capsys.readouterr().out
+        rows = {line.split()[0]: line for line in out.splitlines() if line.strip().startswith(("tx-", "pi_", "PSP"))}
+        assert "(new) -> pending -> succeeded" in rows[PAYMENTS.standard]
+        assert rows[PAYMENTS.standard].split()[-4:] == ["succeeded", "1", "as", "expected"]
+        assert "(new) -> refunded" in rows[PAYMENTS.stripe]
+        assert "UNEXPECTED" not in out
+
+        # a payment whose last change is not its current status is reported
+        ddb.put_item(
+            TableName="payments-demo", Item={"transactionId": {"S": PAYMENTS.adyen}, "status": {"S": "disputed"}}
+        )
+        assert not demo.show_events(values, PAYMENTS, planned, wait=1)
+        assert "UNEXPECTED" in capsys.readouterr().out

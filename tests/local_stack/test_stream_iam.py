@@ -1,0 +1,79 @@
+"""Streams read as Lambda reads them, with IAM enforced: the function's role, allowed the stream
+reads on exactly one stream ARN (local_stack.moto_streams names the stream for IAM), reads that
+stream with the poller and is refused every other stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from local_stack import iam, stack
+from local_stack.emulator import create_payments_table
+from local_stack.stream_poller import ShardReader
+
+pytestmark = pytest.mark.timeout(120)
+
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+STREAM_READS = ["dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"]
+
+
+@pytest.fixture(scope="module")
+def streams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    layout = stack.Layout(tmp_path_factory.mktemp("stream-iam"))
+    pid, port = stack.start_emulator(layout, enforce_iam=True)
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        admin = stack.bootstrap_iam(endpoint)
+
+        def client(service: str, credentials: iam.Credentials) -> Any:
+            return boto3.client(service, **stack.boto3_kwargs(endpoint, credentials))
+
+        ddb = client("dynamodb", admin)
+        arns = {}
+        for name in ("payments-own", "payments-other"):
+            create_payments_table(ddb, name)
+            spec = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+            arns[name] = ddb.update_table(TableName=name, StreamSpecification=spec)["TableDescription"][
+                "LatestStreamArn"
+            ]
+            ddb.put_item(TableName=name, Item={"transactionId": {"S": f"pi-{name}"}, "status": {"S": "pending"}})
+        role_arn = client("iam", admin).create_role(
+            RoleName="publisher-iam", AssumeRolePolicyDocument=json.dumps(TRUST)
+        )["Role"]["Arn"]
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": STREAM_READS, "Resource": arns["payments-own"]}],
+        }
+        client("iam", admin).put_role_policy(
+            RoleName="publisher-iam", PolicyName="streams", PolicyDocument=json.dumps(policy)
+        )
+        role = iam.assume_function_role(endpoint, stack.REGION, role_arn, "publisher-iam", admin, True)
+        yield {"streams": client("dynamodbstreams", role), "arns": arns}
+    finally:
+        stack.stop_process(pid, stack.EMULATOR_MARKER, "emulator")
+
+
+def shard_of(streams: dict[str, Any], table: str) -> str:
+    description = streams["streams"].describe_stream(StreamArn=streams["arns"][table])["StreamDescription"]
+    return str(description["Shards"][0]["ShardId"])
+
+
+def test_the_role_reads_its_stream(streams: dict[str, Any]):
+    arn = streams["arns"]["payments-own"]
+    reader = ShardReader(streams["streams"], arn, shard_of(streams, "payments-own"), "TRIM_HORIZON")
+    (record,) = reader.read(10)
+    assert record["dynamodb"]["Keys"] == {"transactionId": {"S": "pi-payments-own"}}
+
+
+def test_the_role_is_refused_another_tables_stream(streams: dict[str, Any]):
+    with pytest.raises(ClientError) as refused:
+        streams["streams"].describe_stream(StreamArn=streams["arns"]["payments-other"])
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
