@@ -62,6 +62,7 @@ RETRYABLE_CODES = frozenset(
 # The only operations the function calls, per service (client method = snake_case of the name).
 OPERATIONS: dict[str, tuple[str, ...]] = {
     "dynamodb": ("PutItem",),
+    "events": ("PutEvents",),  # the publisher
     "sqs": ("SendMessage",),
     "ssm": ("GetParameter",),
 }
