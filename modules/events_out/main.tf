@@ -51,7 +51,7 @@ resource "aws_sqs_queue" "this" {
 
   lifecycle {
     postcondition {
-      condition     = self.arn == local.queue_arn[each.key] && self.url == local.queue_url[each.key]
+      condition     = self.arn == local.queue_arn[each.key] && endswith(self.url, "/${local.account_id}/${each.value.name}")
       error_message = "The queue SQS created is not ${local.queue_arn[each.key]}."
     }
   }

@@ -92,6 +92,40 @@ def documents(iam_planner: Planner) -> Documents:
         quarantine_queue_arn=names["{queue}"],
     )
     role = iam.resources["aws_iam_role.this"]["values"]
+
+    # The publisher's role, from a plan of modules/events_out with the root plan's names
+    # and the stream ARNs in their documented form (their label is known only at apply).
+    events_out = root.modules["module.events_out"].resources
+    publisher = events_out["aws_lambda_function.this"]["values"]
+    publisher_env = publisher["environment"][0]["variables"]
+    stream = "stream/2026-12-01T00:00:00.000"
+    names.update(
+        {
+            "{publisher}": f"arn:{PARTITION}:sts::{ACCOUNT}:assumed-role/{publisher['function_name']}-role/"
+            f"{publisher['function_name']}",
+            "{events_stream}": f"{names['{events_table}']}/{stream}",
+            "{payments_stream}": f"{names['{payments_table}']}/{stream}",
+            "{other_stream}": arn("dynamodb", f"table/another-team-table/{stream}"),
+            "{events_queue}": arn("sqs", publisher_env["EVENTS_QUEUE_URL"].rsplit("/", 1)[1]),
+            "{failures_queue}": arn("sqs", events_out['aws_sqs_queue.this["failures"]']["values"]["name"]),
+            "{bus}": arn("events", f"event-bus/{publisher_env['EVENT_BUS_NAME']}"),
+            "{default_bus}": arn("events", "event-bus/default"),
+        }
+    )
+    publisher_plan = iam_planner.plan(
+        "modules/events_out",
+        name=publisher["function_name"].removesuffix("-publisher"),
+        environment_suffix=SUFFIX,
+        kms_key_arn=names["{key}"],
+        package_path="lambda.zip",
+        package_base64sha256="AAAA",
+        runtime=publisher["runtime"],
+        transactions_table_name=table,
+        payments_table_name=payments,
+        transactions_stream_arn=names["{events_stream}"],
+        payments_stream_arn=names["{payments_stream}"],
+    )
+    publisher_policy = json.loads(publisher_plan.resources["aws_iam_role_policy.this"]["values"]["policy"])
     return Documents(
         role_policy=json.loads(iam.resources["aws_iam_role_policy.this"]["values"]["policy"]),
         trust_policy=json.loads(role["assume_role_policy"]),
@@ -102,4 +136,5 @@ def documents(iam_planner: Planner) -> Documents:
         ),
         names=names,
         root_plan=root,
+        publisher_policy=publisher_policy,
     )

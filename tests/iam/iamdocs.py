@@ -25,6 +25,7 @@ class Documents:
     function_policy: dict[str, Any]
     names: dict[str, str]  # placeholder -> value
     root_plan: Any
+    publisher_policy: dict[str, Any] | None = None  # the publisher's role policy (modules/events_out)
 
 
 def arn(service: str, resource: str, region: str = REGION) -> str:

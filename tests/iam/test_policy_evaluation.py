@@ -38,6 +38,9 @@ def simulation(row: dict[str, Any], docs: Documents) -> dict[str, Any]:
     identity: list[dict[str, Any]] = []
     if row["principal"] == "{function}":
         identity = [{"name": "role-policy", "policy": docs.role_policy}]
+    elif row["principal"] == "{publisher}":
+        assert docs.publisher_policy is not None
+        identity = [{"name": "publisher-role-policy", "policy": docs.publisher_policy}]
     elif row["principal"] == "{deployer}":
         identity = [{"name": "deployer", "policy": REQUESTS["deployer_policy"]}]
     resource_policy = {
