@@ -12,7 +12,8 @@ differs from AWS in a way the harness must not inherit:
    ``dynamodb:PutItem`` on one table ARN then never matches and everything is
    denied. ``_determine_resource`` (the hook moto's own SQS handler implements)
    names the resource for the calls the function makes: the table of a DynamoDB
-   item/table call, the parameter of an SSM GetParameter/PutParameter/DeleteParameter.
+   item/table call, the parameter of an SSM GetParameter/PutParameter/DeleteParameter,
+   the bus of an EventBridge PutEvents whose entries name one bus.
    Calls on several resources at once (BatchWriteItem, TransactWriteItems,
    GetParameters) stay ``*``, as moto evaluates them today.
 3. AWS's error shape for a refused call on a JSON-protocol service. moto answers an
@@ -40,6 +41,7 @@ from typing import Any
 from botocore.awsrequest import AWSRequest
 from moto import server
 from moto.dynamodb.responses import DynamoHandler
+from moto.events.responses import EventsHandler
 from moto.iam.access_control import IAMRequestBase
 from moto.ssm.responses import SimpleSystemManagerResponse
 
@@ -79,6 +81,24 @@ def _ssm_resource(self: SimpleSystemManagerResponse) -> str:
         return name
     partition, region, account = _partition_region_account(self)
     return f"arn:{partition}:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
+
+
+def events_resource(self: Any) -> str:
+    """The bus of a PutEvents whose entries all name one bus (AWS authorizes each entry on its bus)."""
+    if self._get_action() != "PutEvents":
+        return "*"
+    try:
+        entries = json.loads(self.body or "{}").get("Entries") or []
+    except (TypeError, ValueError, AttributeError):
+        return "*"
+    buses = {entry.get("EventBusName") or "default" for entry in entries if isinstance(entry, dict)}
+    if len(buses) != 1:
+        return "*"
+    (bus,) = buses
+    if bus.startswith("arn:"):
+        return str(bus)
+    partition, region, account = _partition_region_account(self)
+    return f"arn:{partition}:events:{region}:{account}:event-bus/{bus}"
 
 
 class LocalStackApplication(AtomicDynamoDBApplication):
@@ -127,6 +147,7 @@ def install() -> None:
     IAMRequestBase._create_aws_request = _create_aws_request_with_empty_body  # type: ignore[method-assign]
     DynamoHandler._determine_resource = _dynamodb_resource  # type: ignore[attr-defined]
     SimpleSystemManagerResponse._determine_resource = _ssm_resource  # type: ignore[attr-defined]
+    EventsHandler._determine_resource = events_resource  # type: ignore[attr-defined]
     server.DomainDispatcherApplication = LocalStackApplication  # type: ignore[attr-defined]
 
 
