@@ -57,6 +57,8 @@ KEYS = (
     "cost_per_million_usd",
     "storage_bytes_per_event",
     "storage_bytes_per_event_uncompressed",
+    "publisher_cpu_us_per_record",
+    "publisher_cost_per_million_usd",
     "http",
 )
 
@@ -127,6 +129,7 @@ class Run:
         self.timings: dict[str, float] = {}
         self.details: dict[str, Any] = {}
         self.storage: dict[str, Any] | None = None  # bench/storage.py
+        self.publisher: dict[str, Any] | None = None  # bench/publisher.py
 
     def phase(self, name: str, action: Callable[[], Any]) -> Any:
         started = time.monotonic()
@@ -173,6 +176,9 @@ class Run:
             from bench import storage as storage_bytes
 
             self.storage = self.phase("storage", storage_bytes.measure)
+            from bench import publisher as publisher_bench
+
+            self.publisher = self.phase("publisher", lambda: publisher_bench.measure(3 if s.quick else 7))
 
             per_provider = self.phase(
                 "provider_cpu", lambda: provider_cpu.measure(3 if s.quick else 15, 50 if s.quick else 200)
@@ -295,6 +301,9 @@ class Run:
             # event item + payment item per event, as stored and as plain text (bench/storage.py)
             "storage_bytes_per_event": (self.storage or {}).get("storage_bytes_per_event"),
             "storage_bytes_per_event_uncompressed": (self.storage or {}).get("storage_bytes_per_event_uncompressed"),
+            # the publisher: CPU per stream record, and what it adds per million received events (bench/publisher.py)
+            "publisher_cpu_us_per_record": (self.publisher or {}).get("publisher_cpu_us_per_record"),
+            "publisher_cost_per_million_usd": (self.publisher or {}).get("publisher_cost_per_million_usd"),
             "cold_import_ms": rnd(imp.get("ours"), 2),
             "boto3_import_ms": rnd(imp.get("boto3"), 2),
             "zip_bytes": zip_info["zip_bytes"] if zip_info else None,
@@ -362,6 +371,8 @@ def table(result: dict[str, Any]) -> str:
         ("cold_start_vs_seed_ratio", "cold start (RIE init + 1st invoke): ours / seed", ""),
         ("storage_bytes_per_event", "event + payment item as stored (gzip where it pays)", " B"),
         ("storage_bytes_per_event_uncompressed", "the same items with the body as text", " B"),
+        ("publisher_cpu_us_per_record", "publisher CPU per stream record (destinations faked)", " us"),
+        ("publisher_cost_per_million_usd", "publisher: added cost per million received events", " $"),
     ]
     lines = [f"{'key':34} {'value':>12}  {'goal':>10}  {'':4}  meaning", "-" * 110]
     for key, meaning, unit in rows:

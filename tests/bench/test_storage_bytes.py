@@ -23,3 +23,13 @@ def test_item_bytes_follow_dynamodb_size_rules() -> None:
     assert storage.item_bytes({"ab": {"S": "é"}}) == 2 + 2
     assert storage.item_bytes({"n": {"N": "19.99"}}) == 1 + 3
     assert storage.item_bytes({"b": {"B": b"\x00\x01"}, "t": {"BOOL": True}}) == 1 + 2 + 1 + 1
+
+
+def test_publisher_bench_publishes_every_record_and_prices_each_line() -> None:
+    from bench import publisher
+
+    result = publisher.measure(batches=2, batch_size=20)
+    assert result["publisher_cpu_us_per_record"] > 0
+    lines = result["publisher_cost_lines_per_million_usd"]
+    assert lines["sqs_fifo"] == 1.0 and lines["eventbridge_events"] == 2.0  # two messages per event
+    assert abs(sum(lines.values()) - result["publisher_cost_per_million_usd"]) < 0.001
