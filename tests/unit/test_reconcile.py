@@ -45,7 +45,8 @@ class FakeOpener:
 def payment(event_id: str, amount: str = "2000", event_type: str = "payment_intent.succeeded") -> str:
     return (
         f'{{\n  "id": "{event_id}",\n  "object": "event",\n  "type": "{event_type}",\n  "created": 1767268000,\n'
-        f'  "data": {{"object": {{"id": "pi_{event_id}", "object": "payment_intent", "amount": {amount}, "currency": "usd",'
+        f'  "data": {{"object": {{"id": "pi_{event_id}", "object": "payment_intent",'
+        f' "amount": {amount}, "currency": "usd",'
         ' "fee": 0.10000000000000000001}}\n}'
     )
 
