@@ -62,7 +62,7 @@ class StripeEventsClient:
         api_base: str = DEFAULT_API_BASE,
         api_version: str | None = None,
         opener: Opener = urllib_opener,
-        sleep: Callable[[float], Any] = time.sleep,
+        sleep: Callable[[float], Any] | None = None,  # None: time.sleep, looked up when called
         attempts: int = DEFAULT_ATTEMPTS,
         base_delay: float = DEFAULT_BASE_DELAY_SECONDS,
     ) -> None:
@@ -106,5 +106,5 @@ class StripeEventsClient:
                 if retry_after is not None:
                     delay = min(MAX_DELAY_SECONDS, max(delay, retry_after))
             if attempt + 1 < self._attempts:
-                self._sleep(delay)
+                (self._sleep or time.sleep)(delay)
         raise StripeError(f"Stripe events list failed after {self._attempts} attempts: {failure}")
