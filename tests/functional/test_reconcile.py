@@ -183,3 +183,24 @@ def test_refused_and_ignored_events_are_counted_and_refused_kept(
     )
     assert copy.body == refused.encode()
     assert [item["eventId"]["S"] for item in aws.items()] == ["evt_rec_ok"]
+
+
+def test_operator_cli_runs_the_same_reconciliation(aws: Any, stripe: FakeStripe, tmp_path: Any, capsys: Any) -> None:
+    from webhook_cli import reconcile as cli
+
+    key_file, env_file = tmp_path / "stripe-api-key.txt", tmp_path / "empty.env"
+    key_file.write_text(API_KEY + "\n")
+    env_file.write_text("")
+    stripe.pages = [(200, page(text("evt_cli_1")))]
+    assert cli.main(["--api-key-file", str(key_file), "--env-file", str(env_file)]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out) == {"listed": 1, "stored": 1, "duplicates": 0, "ignored": 0, "refused": 0}
+    assert API_KEY not in out
+    assert aws.get(TX, "evt_cli_1")["receivedVia"] == {"S": "api"}
+    stripe.pages = [(200, page(text("evt_cli_1")))]  # the key from its SSM parameter this time
+    assert cli.main(["--api-key-param", API_KEY_PARAM, "--env-file", str(env_file)]) == 0
+    assert json.loads(capsys.readouterr().out)["duplicates"] == 1
+    stripe.pages = [(403, "{}")]
+    assert cli.main(["--api-key-file", str(key_file), "--env-file", str(env_file)]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 403" in err and API_KEY not in err
