@@ -272,6 +272,13 @@ def test_api_key_read_with_decryption_and_errors_never_carry_it() -> None:
         def get_parameter(self, **kwargs: Any) -> Any:
             raise type("ClientError", (Exception,), {"response": {"Error": {"Code": "ParameterNotFound"}}})(KEY)
 
+    class Placeholder:
+        def get_parameter(self, **kwargs: Any) -> Any:
+            return {"Parameter": {"Value": "unset"}}
+
+    with pytest.raises(StripeError, match="holds no key yet"):
+        read_api_key(Placeholder(), "/p")
+
     with pytest.raises(StripeError, match="ParameterNotFound") as info:
         read_api_key(Missing(), "/p")
     assert KEY not in str(info.value)

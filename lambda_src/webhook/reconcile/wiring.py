@@ -15,6 +15,7 @@ from webhook.reconcile.run import Reconciler
 from webhook.reconcile.settings import ReconcileSettings, load_reconcile_settings
 from webhook.storage import DynamoTransactionStore
 
+PLACEHOLDER = "unset"
 _DYNAMODB = partial(client, "dynamodb")
 _SQS = partial(client, "sqs")
 
@@ -26,7 +27,8 @@ def read_api_key(ssm: Any, parameter: str) -> str:
     except Exception as exc:  # botocore errors: name the code only
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
         raise StripeError(f"the Stripe API key parameter could not be read ({code})") from None
-    if not isinstance(value, str) or not value.strip() or value.strip() == "placeholder":
+    # "unset": the placeholder Terraform writes (modules/reconciler) until the operator puts the key.
+    if not isinstance(value, str) or value.strip() in ("", PLACEHOLDER):
         raise StripeError("the Stripe API key parameter holds no key yet")
     return value.strip()
 
