@@ -23,7 +23,7 @@ PYTEST    := $(PYTHON) -m pytest
 CLI_CONFIG = $(shell $(TOOLCHAIN) cli-config-path)
 TF_ENV     = $(if $(CLI_CONFIG),TF_CLI_CONFIG_FILE=$(CLI_CONFIG),)
 
-.PHONY: help tools tofu rie lint-tools test test-unit test-functional test-terraform test-e2e plan up down demo bench lint docs fuzz faults load clean
+.PHONY: help tools tofu rie stripe-mock lint-tools test test-unit test-functional test-terraform test-e2e plan up down demo bench lint docs fuzz faults load clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -44,7 +44,7 @@ TOFU_TESTS := tests/terraform/test_root_plan.py tests/terraform/test_validation.
               tests/terraform/test_providers_and_secrets.py tests/terraform/test_reserved_concurrency.py
 TOFU_PASS   = $(if $(filter tofu,$(notdir $(TERRAFORM))),@true,$(TF_ENV) TERRAFORM=tofu $(PYTEST) $(TOFU_TESTS))
 
-test: tools tofu rie ## everything: unit, functional, Terraform plan (Terraform and OpenTofu) and end-to-end tests
+test: tools tofu rie stripe-mock ## everything: unit, functional, Terraform plan (Terraform and OpenTofu) and end-to-end tests
 	$(TF_ENV) $(PYTEST) tests
 	$(TOFU_PASS)
 
@@ -58,11 +58,14 @@ test-terraform: tools tofu ## plan tests with tftest against the emulator (Terra
 	$(TF_ENV) $(PYTEST) tests/terraform
 	$(TOFU_PASS)
 
-test-e2e: tools rie ## the local stack over HTTP
+test-e2e: tools rie stripe-mock ## the local stack over HTTP
 	$(TF_ENV) $(PYTEST) tests/e2e
 
 plan: tools ## plan the root module against the emulator into build/plan.json
 	$(TF_ENV) $(PYTHON) -m local_stack.plan --environment-suffix $(ENV_SUFFIX)
+
+stripe-mock: ## build stripe-mock (Stripe's mock API, validates requests against its OpenAPI spec) into the cache; the reconciler's client is tested against it
+	@$(GO_TOOLS) stripe-mock
 
 rie: ## build aws-lambda-rie (AWS's Lambda Runtime Interface Emulator) into the cache; the local stack runs the function on it
 	@$(GO_TOOLS) rie

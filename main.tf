@@ -17,6 +17,9 @@ locals {
   # the log group without a dependency cycle.
   log_group_name           = "/aws/lambda/${local.function_name}"
   publisher_log_group_name = "/aws/lambda/${local.name}-publisher"
+  # The Stripe reconciler (CONTRACT section 7): only with Stripe enabled and reconciliation switched on.
+  reconciler_enabled        = var.stripe_reconciliation_enabled && contains(var.enabled_providers, "stripe")
+  reconciler_log_group_name = "/aws/lambda/${local.name}-reconciler"
 
   # Every provider the function knows, with the environment variable that names
   # its SecureString (CONTRACT section 4) and the path it is served on.
@@ -49,7 +52,7 @@ module "kms" {
   alias_name              = "alias/${local.name}"
   description             = "Encrypts the ${local.name} payment webhook table, logs, function environment, signing secret and quarantine queue."
   deletion_window_in_days = var.kms_deletion_window_days
-  log_group_names         = [local.log_group_name, local.publisher_log_group_name]
+  log_group_names         = concat([local.log_group_name, local.publisher_log_group_name], local.reconciler_enabled ? [local.reconciler_log_group_name] : [])
 
   tags = local.tags
 }
@@ -180,8 +183,35 @@ module "alarms" {
   signature_rejection_min_requests    = var.signature_rejection_alarm_min_requests
   publisher_function_name             = module.events_out.function_name
   publisher_failure_queue_name        = module.events_out.failure_queue_name
+  reconciler_function_name            = local.reconciler_enabled ? module.reconciler[0].function_name : null
+  reconciler_log_group_name           = local.reconciler_enabled ? module.reconciler[0].log_group_name : null
   dashboard_enabled                   = var.dashboard_enabled
   alarm_sns_topic_arn                 = var.alarm_sns_topic_arn
+
+  tags = local.tags
+}
+
+# Stripe events that were never delivered, listed from its events API on a
+# schedule and stored as deliveries would be (README, "Reconciliation").
+module "reconciler" {
+  source = "./modules/reconciler"
+  count  = local.reconciler_enabled ? 1 : 0
+
+  name                    = local.name
+  kms_key_arn             = module.kms.key_arn
+  package_path            = module.lambda.package_path
+  package_base64sha256    = module.lambda.package_base64sha256
+  runtime                 = var.lambda_runtime
+  log_retention_days      = var.log_retention_days
+  transactions_table_name = module.dynamodb.table_name
+  payments_table_name     = module.payments_table.table_name
+  quarantine_queue_url    = module.quarantine.queue_url
+  quarantine_queue_arn    = module.quarantine.queue_arn
+  event_retention_days    = var.event_retention_days
+  api_key_parameter_name  = "/${var.name_prefix}/${var.environment_suffix}/stripe-api-key"
+  api_base                = var.stripe_api_base
+  api_version             = var.stripe_api_version
+  schedule_expression     = var.stripe_reconcile_schedule
 
   tags = local.tags
 }

@@ -107,3 +107,13 @@ output "publisher_function_name" {
   description = "Name of the publisher function fed by the tables' streams."
   value       = module.events_out.function_name
 }
+
+output "reconciler_function_name" {
+  description = "Name of the Stripe reconciler function; null when reconciliation is off."
+  value       = local.reconciler_enabled ? module.reconciler[0].function_name : null
+}
+
+output "stripe_api_key_parameter_name" {
+  description = "SecureString to put the restricted Stripe API key (read access to Events) in; null when reconciliation is off."
+  value       = local.reconciler_enabled ? module.reconciler[0].api_key_parameter_name : null
+}

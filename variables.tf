@@ -266,3 +266,40 @@ variable "publisher_maximum_record_age_seconds" {
     error_message = "publisher_maximum_record_age_seconds must be between 60 and 86400."
   }
 }
+
+variable "stripe_reconciliation_enabled" {
+  description = "Run the Stripe reconciler on a schedule (with `stripe` in enabled_providers): it lists the events Stripe failed to deliver and stores them like deliveries. Needs a restricted API key put in the `stripe_api_key_parameter_name` parameter."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "stripe_reconcile_schedule" {
+  description = "EventBridge Scheduler expression of the reconciler's runs."
+  type        = string
+  default     = "rate(1 hour)"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.stripe_reconcile_schedule))
+    error_message = "stripe_reconcile_schedule must be a rate(...) or cron(...) expression."
+  }
+}
+
+variable "stripe_api_base" {
+  description = "Base URL of Stripe's API the reconciler calls."
+  type        = string
+  default     = "https://api.stripe.com"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://", var.stripe_api_base))
+    error_message = "stripe_api_base must be an https URL."
+  }
+}
+
+variable "stripe_api_version" {
+  description = "Stripe API version the reconciler sends (Stripe-Version): the webhook endpoint's, so listed events have the shape deliveries have. null = the account's default."
+  type        = string
+  default     = null
+}

@@ -12,7 +12,7 @@
 # with -trimpath -ldflags='-s -w', and a heartbeat every 30 s.
 # Not obtainable here: github.com/terraform-linters/tflint-ruleset-aws (the proxy
 # refuses its version list and v0.45.0: "This module version is not available.").
-# Usage: tools/go-tools.sh all|lint|tofu|tflint|actionlint|terraform-docs|rie
+# Usage: tools/go-tools.sh all|lint|tofu|tflint|actionlint|terraform-docs|rie|stripe-mock
 set -euo pipefail
 
 CACHE="${WEBHOOK_CACHE:-$HOME/.cache/webhook-stack}"
@@ -31,6 +31,9 @@ TERRAFORM_DOCS_VERSION=v0.20.0
 # No release tags on the proxy: the pseudo-version of the commit (main, 2026-10-30).
 RIE_MODULE=github.com/aws/aws-lambda-runtime-interface-emulator
 RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
+# Stripe's mock API server (validates requests against Stripe's OpenAPI spec); the reconciler's client is tested against it.
+STRIPE_MOCK_MODULE=github.com/stripe/stripe-mock
+STRIPE_MOCK_VERSION=v0.203.0
 
 log() { printf '[go-tools %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -167,13 +170,27 @@ build_rie() {
   log "installed aws-lambda-rie $RIE_VERSION in $BIN"
 }
 
+# stripe-mock prints its version only when serving: a stamp file records the build, as for the RIE.
+build_stripe_mock() {
+  local stamp="$BIN/stripe-mock.version"
+  if [ -x "$BIN/stripe-mock" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$STRIPE_MOCK_VERSION" ]; then
+    log "stripe-mock $STRIPE_MOCK_VERSION: already in $BIN"
+    return 0
+  fi
+  rm -f "$stamp"
+  go_install stripe-mock "$STRIPE_MOCK_MODULE" "$STRIPE_MOCK_VERSION"
+  printf '%s\n' "$STRIPE_MOCK_VERSION" > "$stamp"
+  log "installed stripe-mock $STRIPE_MOCK_VERSION in $BIN"
+}
+
 case "${1:-all}" in
   tofu) build_tofu ;;
   tflint) build_tflint ;;
   actionlint) build_actionlint ;;
   terraform-docs) build_terraform_docs ;;
   rie) build_rie ;;
+  stripe-mock) build_stripe_mock ;;
   lint) build_tflint; build_actionlint; build_terraform_docs ;;
   all) build_tflint; build_actionlint; build_terraform_docs; build_tofu; build_rie ;;
-  *) echo "usage: $0 all|lint|tofu|tflint|actionlint|terraform-docs|rie" >&2; exit 2 ;;
+  *) echo "usage: $0 all|lint|tofu|tflint|actionlint|terraform-docs|rie|stripe-mock" >&2; exit 2 ;;
 esac
