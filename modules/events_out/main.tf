@@ -175,7 +175,7 @@ data "aws_iam_policy_document" "this" {
 }
 
 resource "aws_iam_role_policy" "this" {
-  name   = "publish-payment-events"
+  name   = "${local.function_name}-publish-payment-events"
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.this.json
 }

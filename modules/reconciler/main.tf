@@ -129,7 +129,7 @@ data "aws_iam_policy_document" "this" {
 }
 
 resource "aws_iam_role_policy" "this" {
-  name   = "reconcile-stripe-events"
+  name   = "${local.function_name}-reconcile-stripe-events"
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.this.json
 }
@@ -219,7 +219,7 @@ data "aws_iam_policy_document" "scheduler" {
 }
 
 resource "aws_iam_role_policy" "scheduler" {
-  name   = "invoke-reconciler"
+  name   = "${local.function_name}-invoke"
   role   = aws_iam_role.scheduler.id
   policy = data.aws_iam_policy_document.scheduler.json
 }

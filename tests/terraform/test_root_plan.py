@@ -43,6 +43,7 @@ def test_root_module_only_wires_modules(plan: Any) -> None:
         "module.lambda",
         "module.quarantine",
         "module.alarms",
+        "module.events_out",
     }
 
 
@@ -120,9 +121,11 @@ def test_key_policy_lets_logs_lambda_dynamodb_ssm_and_sqs_use_the_key(plan: Any)
     statements = {s["Sid"]: s for s in key_policy(plan)["Statement"]}
     logs = statements["CloudWatchLogsEncryptsTheLogGroups"]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
-    assert logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"].endswith(
-        f":log-group:/aws/lambda/payment-webhook-{SUFFIX}"
-    )
+    arns = logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+    assert sorted(arn.split(":log-group:")[1] for arn in ([arns] if isinstance(arns, str) else arns)) == [
+        f"/aws/lambda/payment-webhook-{SUFFIX}",
+        f"/aws/lambda/payment-webhook-{SUFFIX}-publisher",
+    ]
     via = statements["AccountServicesUseKey"]["Condition"]["StringEquals"]["kms:ViaService"]
     assert sorted(via) == [
         "dynamodb.us-east-1.amazonaws.com",
