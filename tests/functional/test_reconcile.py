@@ -26,12 +26,15 @@ API_KEY = "rk_test_51FunctionalRestrictedKey0123456789abcdef"
 API_KEY_PARAM = "/webhook/functest/stripe-api-key"
 LOOKBACK = 86_400
 TX = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
+CUT_OFF = 0  # a page status for the fake: the connection closes before the body's announced length
 
 
 class FakeStripe:
     def __init__(self) -> None:
-        self.pages: list[tuple[int, str]] = []
+        # (status, body) or (status, body, extra response headers); status CUT_OFF: a 200 whose body stops short.
+        self.pages: list[tuple[int, str] | tuple[int, str, dict[str, str]]] = []
         self.queries: list[list[tuple[str, str]]] = []
+        self.request_headers: list[dict[str, str]] = []
         self.errors: list[str] = []
         self.on_request: Any = None
         fake = self
@@ -41,19 +44,24 @@ class FakeStripe:
                 url = urllib.parse.urlsplit(self.path)
                 query = urllib.parse.parse_qsl(url.query, keep_blank_values=True, strict_parsing=True)
                 fake.queries.append(query)
+                fake.request_headers.append({name.lower(): value for name, value in self.headers.items()})
                 if url.path != "/v1/events":
                     fake.errors.append(f"path {url.path}")
                 if self.headers.get("Authorization") != f"Bearer {API_KEY}":
                     fake.errors.append("authorization")
                 if fake.on_request is not None:
                     fake.on_request()
-                status, body = fake.pages.pop(0) if fake.pages else (500, "{}")
+                status, body, *extra = fake.pages.pop(0) if fake.pages else (500, "{}")
                 data = body.encode()
-                self.send_response(status)
+                self.send_response(200 if status == CUT_OFF else status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Length", str(len(data) + (100 if status == CUT_OFF else 0)))
+                for name, value in (extra[0] if extra else {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
+                if status == CUT_OFF:
+                    self.close_connection = True
 
             def do_POST(self) -> None:
                 fake.errors.append("POST")

@@ -126,6 +126,21 @@ def documents(iam_planner: Planner) -> Documents:
         payments_stream_arn=names["{payments_stream}"],
     )
     publisher_policy = json.loads(publisher_plan.resources["aws_iam_role_policy.this"]["values"]["policy"])
+    names.update(reconciler_names(function_name))
+    reconciler = iam_planner.plan(
+        "modules/reconciler",
+        name=function_name,
+        kms_key_arn=names["{key}"],
+        package_path="lambda.zip",
+        package_base64sha256="AAAA",
+        runtime="python3.13",
+        transactions_table_name=table,
+        payments_table_name=payments,
+        quarantine_queue_url=f"https://sqs.{REGION}.{DNS_SUFFIX}/{ACCOUNT}/{queue_values['name']}",
+        quarantine_queue_arn=names["{queue}"],
+        api_key_parameter_name=names["{reconciler_parameter_name}"],
+    )
+    names.pop("{reconciler_parameter_name}")
     return Documents(
         role_policy=json.loads(iam.resources["aws_iam_role_policy.this"]["values"]["policy"]),
         trust_policy=json.loads(role["assume_role_policy"]),
@@ -136,5 +151,24 @@ def documents(iam_planner: Planner) -> Documents:
         ),
         names=names,
         root_plan=root,
-        publisher_policy=publisher_policy,
+        other_roles={
+            "{publisher}": publisher_policy,
+            "{reconciler}": json.loads(reconciler.resources["aws_iam_role_policy.this"]["values"]["policy"]),
+            "{scheduler}": json.loads(reconciler.resources["aws_iam_role_policy.scheduler"]["values"]["policy"]),
+        },
     )
+
+
+def reconciler_names(function_name: str) -> dict[str, str]:
+    """The Stripe reconciler's names as the root module makes them (main.tf, module "reconciler")."""
+    reconciler = f"{function_name}-reconciler"
+    prefix = function_name.removesuffix(f"-{SUFFIX}")
+    parameter = f"/{prefix}/{SUFFIX}/stripe-api-key"
+    return {
+        "{reconciler_parameter_name}": parameter,
+        "{parameter:stripe-api-key}": arn("ssm", f"parameter{parameter}"),
+        "{reconciler_function_arn}": arn("lambda", f"function:{reconciler}"),
+        "{reconciler_log_group}": arn("logs", f"log-group:/aws/lambda/{reconciler}"),
+        "{reconciler}": f"arn:{PARTITION}:sts::{ACCOUNT}:assumed-role/{reconciler}-role/{reconciler}",
+        "{scheduler}": f"arn:{PARTITION}:sts::{ACCOUNT}:assumed-role/{reconciler}-schedule/scheduler-session",
+    }

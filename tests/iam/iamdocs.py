@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -25,7 +25,9 @@ class Documents:
     function_policy: dict[str, Any]
     names: dict[str, str]  # placeholder -> value
     root_plan: Any
-    publisher_policy: dict[str, Any] | None = None  # the publisher's role policy (modules/events_out)
+    # Principal placeholder -> its identity policy, for the roles other than the function's
+    # (the Stripe reconciler's role and its schedule's role, from a plan of modules/reconciler).
+    other_roles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def arn(service: str, resource: str, region: str = REGION) -> str:

@@ -38,11 +38,10 @@ def simulation(row: dict[str, Any], docs: Documents) -> dict[str, Any]:
     identity: list[dict[str, Any]] = []
     if row["principal"] == "{function}":
         identity = [{"name": "role-policy", "policy": docs.role_policy}]
-    elif row["principal"] == "{publisher}":
-        assert docs.publisher_policy is not None
-        identity = [{"name": "publisher-role-policy", "policy": docs.publisher_policy}]
     elif row["principal"] == "{deployer}":
         identity = [{"name": "deployer", "policy": REQUESTS["deployer_policy"]}]
+    elif row["principal"] in docs.other_roles:
+        identity = [{"name": "role-policy", "policy": docs.other_roles[row["principal"]]}]
     resource_policy = {
         None: None,
         "key": docs.key_policy,
@@ -171,3 +170,13 @@ def test_the_key_policy_is_evaluated_as_kms_does(documents: Documents) -> None:
     assert rows
     results = run_simulations([{"id": r["id"], "simulation": simulation(r, weakened)} for r in rows])
     assert {v["result"] for v in results.values()} == {"ImplicitlyDenied"}
+
+
+def test_the_reconciler_and_schedule_allow_rows_need_their_policies(documents: Documents) -> None:
+    """The reconciler's and the schedule's Allow rows come from their own role policies."""
+    rows = [r for r in ROWS if r["expect"] == "Allow" and r["principal"] in ("{reconciler}", "{scheduler}")]
+    assert {r["principal"] for r in rows} == {"{reconciler}", "{scheduler}"}
+    empty = {"Version": "2012-10-17", "Statement": []}
+    emptied = replace(documents, other_roles=dict.fromkeys(documents.other_roles, empty))
+    results = run_simulations([{"id": r["id"], "simulation": simulation(r, emptied)} for r in rows])
+    assert {id_: v["result"] for id_, v in results.items() if v["result"] == "Allowed"} == {}

@@ -8,6 +8,7 @@ API key or a response body.
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.parse
@@ -21,7 +22,7 @@ DEFAULT_BASE_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 30.0
 TIMEOUT_SECONDS = 20.0
 
-# (status, headers, body) of one HTTP exchange; network failures raise OSError.
+# (status, headers, body) of one HTTP exchange; network failures raise OSError or http.client.HTTPException.
 Response = tuple[int, Mapping[str, str], bytes]
 Opener = Callable[[urllib.request.Request, float], Response]
 
@@ -89,7 +90,7 @@ class StripeEventsClient:
             try:
                 request = urllib.request.Request(url, headers=headers)  # noqa: S310 - the base is validated http(s)
                 status, response_headers, body = self._opener(request, TIMEOUT_SECONDS)
-            except OSError as exc:  # URLError, timeouts, resets
+            except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets, a cut-off body
                 failure = f"network error ({type(exc).__name__})"
             else:
                 if 200 <= status < 300:

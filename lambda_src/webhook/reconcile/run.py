@@ -76,9 +76,12 @@ class Reconciler:
         self._lookback = lookback_seconds
         self._clock = clock
 
-    def run(self) -> Counts:
-        """Every page, recorded page by page; a Stripe or storage failure raises (what was stored stays)."""
-        counts = Counts()
+    def run(self, counts: Counts | None = None) -> Counts:
+        """Every page, recorded page by page; a Stripe or storage failure raises (what was stored stays).
+
+        ``counts`` (filled in as the run goes) lets a caller report what a failed run did before it failed.
+        """
+        counts = Counts() if counts is None else counts
         created_gte = int(self._clock()) - self._lookback
         starting_after: str | None = None
         while True:
