@@ -19,11 +19,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from webhook_cli.settings import ROOT, load
+from webhook_cli.settings import load
 
 PROG = "python -m webhook_cli.reconcile"
-if str(ROOT / "lambda_src") not in sys.path:
-    sys.path.append(str(ROOT / "lambda_src"))  # the function's own code
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
