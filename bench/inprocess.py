@@ -183,17 +183,19 @@ class FakeSecrets:
 
 
 class FakeStore:
-    """In-memory conditional put: True when new, False when (transactionId, eventId) exists."""
+    """In-memory ``DynamoTransactionStore.write``: the first write of (transactionId, eventId) wins."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def put(self, event: Any) -> bool:
+    def write(self, event: Any) -> Any:
+        from webhook.storage import WriteResult
+
         key = (event.transaction.transaction_id, event.event_id)
         if key in self.items:
-            return False
+            return WriteResult(False, self.items[key]["processedAt"]["S"])
         self.items[key] = event.to_item()  # the item the real store would send
-        return True
+        return WriteResult(True, event.processed_at)
 
 
 def measure_cpu(batches: int, batch_size: int, run_id: str) -> list[float]:
