@@ -186,16 +186,17 @@ class FakeStore:
     """In-memory ``DynamoTransactionStore.write``: the first write of (transactionId, eventId) wins."""
 
     def __init__(self) -> None:
+        from webhook.storage import WriteResult  # the function's code is importable once import_ours() ran
+
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self._result = WriteResult
 
     def write(self, event: Any) -> Any:
-        from webhook.storage import WriteResult
-
         key = (event.transaction.transaction_id, event.event_id)
         if key in self.items:
-            return WriteResult(False, self.items[key]["processedAt"]["S"])
+            return self._result(False, self.items[key]["processedAt"]["S"])
         self.items[key] = event.to_item()  # the item the real store would send
-        return WriteResult(True, event.processed_at)
+        return self._result(True, event.processed_at)
 
 
 def measure_cpu(batches: int, batch_size: int, run_id: str) -> list[float]:
