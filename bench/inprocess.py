@@ -183,17 +183,20 @@ class FakeSecrets:
 
 
 class FakeStore:
-    """In-memory conditional put: True when new, False when (transactionId, eventId) exists."""
+    """In-memory ``DynamoTransactionStore.write``: the first write of (transactionId, eventId) wins."""
 
     def __init__(self) -> None:
-        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        from webhook.storage import WriteResult  # the function's code is importable once import_ours() ran
 
-    def put(self, event: Any) -> bool:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self._result = WriteResult
+
+    def write(self, event: Any) -> Any:
         key = (event.transaction.transaction_id, event.event_id)
         if key in self.items:
-            return False
+            return self._result(False, self.items[key]["processedAt"]["S"])
         self.items[key] = event.to_item()  # the item the real store would send
-        return True
+        return self._result(True, event.processed_at)
 
 
 def measure_cpu(batches: int, batch_size: int, run_id: str) -> list[float]:

@@ -6,7 +6,7 @@ S; no sort key).  It always holds the event that is greatest by
     (known, event time, rank, eventId)
 
 where known is 0 only for ``unknown`` (an unmapped event never replaces a
-known status), the event time is UTC in :data:`EVENT_TIME_FORMAT`, rank is
+known status), the event time is UTC in :data:`webhook.timestamps.UTC_FORMAT`, rank is
 :data:`webhook.status_map.RANK` and ``eventId`` compares as a string.
 
 That tuple is encoded into one string attribute, ``orderKey``::
@@ -31,67 +31,19 @@ not an error.  AWS errors are classified like the transactions table's
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
 
 from webhook.aws import error_code
 from webhook.status_map import RANK, STATUSES
 from webhook.storage import DynamoDBClient, storage_failure
+from webhook.timestamps import check_event_time
 from webhook.validation import dynamodb_number
-
-EVENT_TIME_FORMAT: Final = "YYYY-MM-DDTHH:MM:SS.mmmZ"  # e.g. 2026-12-01T11:00:00.000Z, always UTC
-_EVENT_TIME_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
-_STRPTIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 CONDITION: Final = "attribute_not_exists(transactionId) OR orderKey < :key"
 ORDER_KEY_SEPARATOR: Final = "#"
-
-
-def format_event_time(moment: datetime) -> str:
-    """An aware datetime as UTC in :data:`EVENT_TIME_FORMAT` (microseconds truncated to milliseconds)."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("event time must be timezone-aware")
-    utc = moment.astimezone(UTC).replace(tzinfo=None)
-    return utc.isoformat(timespec="milliseconds") + "Z"
-
-
-def event_time_from_iso(text: str) -> str:
-    """An ISO-8601 time (Adyen ``eventDate``, a §1 ``timestamp``) in :data:`EVENT_TIME_FORMAT`.
-
-    Accepts what ``datetime.fromisoformat`` does; a time without an offset (or a
-    bare date, read as midnight) is taken as UTC.  ``ValueError`` when it is not
-    a time or cannot be expressed in UTC between years 1 and 9999.
-    """
-    try:
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return format_event_time(moment)
-    except (ValueError, OverflowError):
-        raise ValueError(f"not an ISO-8601 time in UTC's range: {text!r}") from None
-
-
-def event_time_from_unix(seconds: int) -> str:
-    """Unix seconds (Stripe ``created``) in :data:`EVENT_TIME_FORMAT`; ``ValueError`` out of range."""
-    try:
-        return format_event_time(datetime.fromtimestamp(seconds, UTC))
-    except (ValueError, OverflowError, OSError):
-        raise ValueError(f"not a Unix time in range: {seconds!r}") from None
-
-
-def check_event_time(value: str) -> str:
-    """``value`` when it is a real UTC time in :data:`EVENT_TIME_FORMAT`, else ``ValueError``."""
-    if not _EVENT_TIME_RE.fullmatch(value):
-        raise ValueError(f"event_time must be UTC in the fixed format {EVENT_TIME_FORMAT}, got {value!r}")
-    try:
-        datetime.strptime(value, _STRPTIME_FORMAT)
-    except ValueError:
-        raise ValueError(f"event_time is not a valid time: {value!r}") from None
-    return value
 
 
 @dataclass(frozen=True)
@@ -109,7 +61,7 @@ class PaymentEvent:
     provider: str  # stored `provider` attribute
     amount: Decimal
     currency: str
-    event_time: str  # already UTC in EVENT_TIME_FORMAT (the caller converts)
+    event_time: str  # already UTC in UTC_FORMAT (the caller converts)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -7,28 +7,24 @@ both ways is stored once, with the same attributes and the same payment update.
 
 from __future__ import annotations
 
-import math
-from datetime import datetime
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol
 
 from webhook.payments import PaymentEvent
 from webhook.providers.common import EventRecord, StoredRecord
 from webhook.status_map import map_status
 from webhook.storage import StoredEvent, WriteResult
+from webhook.timestamps import epoch_floor
 
 ReceivedVia = Literal["webhook", "api"]
 SECONDS_PER_DAY = 86_400
 
 
 class TransactionStore(Protocol):
-    def put(self, event: StoredEvent) -> bool: ...
+    """:class:`webhook.storage.DynamoTransactionStore`; test fakes and the bench implement the same one method."""
 
-
-@runtime_checkable
-class FirstWriteStore(Protocol):
-    """A store that also tells when a duplicate was first stored (:class:`webhook.storage.DynamoTransactionStore`)."""
-
-    def write(self, event: StoredEvent) -> WriteResult: ...
+    def write(self, event: StoredEvent) -> WriteResult:
+        """Store ``event`` unless it is there; on a duplicate, the existing item's ``processedAt``."""
+        ...
 
 
 class PaymentStore(Protocol):
@@ -55,16 +51,19 @@ def record_event(
         received_via=received_via,
         expires_at=None if retention_days is None else expires_at(received_at, retention_days),
     )
-    result = store.write(event) if isinstance(store, FirstWriteStore) else WriteResult(store.put(event), received_at)
+    result = store.write(event)
     if payments is not None:
         payments.apply(payment_event(record, result.processed_at), received_at)
     return StoredRecord(record, result.written)
 
 
 def expires_at(processed_at: str, retention_days: int) -> int:
-    """TTL of an event item: floor(``processedAt``) + days x 86,400, in Unix seconds."""
-    moment = datetime.fromisoformat(processed_at.replace("Z", "+00:00"))
-    return math.floor(moment.timestamp()) + retention_days * SECONDS_PER_DAY
+    """TTL of an event item: floor(``processedAt``) + days x 86,400, in Unix seconds.
+
+    A re-delivery computes a later value, but its write fails the condition, so the
+    stored item keeps the first one (like every attribute of the first write).
+    """
+    return epoch_floor(processed_at) + retention_days * SECONDS_PER_DAY
 
 
 def payment_event(record: EventRecord, first_processed_at: str) -> PaymentEvent:

@@ -12,7 +12,6 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from webhook.config import DEFAULT_TOLERANCE_SECONDS, ConfigError
@@ -26,6 +25,7 @@ from webhook.recording import PaymentStore, TransactionStore, record_event
 from webhook.request import body_of, headers_of, method_of, path_of
 from webhook.responses import error_response
 from webhook.signature import SignatureError
+from webhook.timestamps import utc_from_epoch
 
 
 class SecretSource(Protocol):
@@ -48,12 +48,6 @@ class Dependencies:
 
     def secrets_for(self, provider: str) -> SecretSource | None:
         return self.secrets if provider == "standard" else self.provider_secrets.get(provider)
-
-
-def utc_iso(epoch_seconds: float) -> str:
-    """ISO-8601 UTC with milliseconds, e.g. ``2025-01-31T12:00:00.123Z``."""
-    moment = datetime.fromtimestamp(epoch_seconds, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _all_enabled(provider: str) -> bool:
@@ -155,7 +149,7 @@ class WebhookService:
         except SignatureError as exc:
             raise WebhookError(401, "invalid_signature", str(exc)) from None
         outcome.event_id = delivery.event_id
-        received_at = utc_iso(now)
+        received_at = utc_from_epoch(now)
         try:
             mapped = provider.map_delivery(delivery)
         except WebhookError as exc:

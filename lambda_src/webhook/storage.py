@@ -90,10 +90,6 @@ class DynamoTransactionStore:
         self._client = client
         self._table = table_name
 
-    def put(self, event: StoredEvent) -> bool:
-        """True when written now, False when the event was already stored."""
-        return self.write(event).written
-
     def write(self, event: StoredEvent) -> WriteResult:
         """The conditional write; on a duplicate, the existing item's ``processedAt``."""
         try:

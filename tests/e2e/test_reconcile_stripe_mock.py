@@ -17,7 +17,7 @@ import pytest
 from webhook.reconcile.client import StripeAuthError, StripeError, StripeEventsClient
 from webhook.reconcile.page import parse_page
 from webhook.reconcile.run import Reconciler, list_params
-from webhook.storage import StoredEvent
+from webhook.storage import StoredEvent, WriteResult
 
 BIN = Path.home() / ".cache" / "webhook-stack" / "bin" / "stripe-mock"
 
@@ -76,9 +76,9 @@ def test_a_run_against_stripe_mock_maps_its_fixture_event(stripe_mock: str) -> N
     stored: list[StoredEvent] = []
 
     class Store:
-        def put(self, event: StoredEvent) -> bool:
+        def write(self, event: StoredEvent) -> WriteResult:
             stored.append(event)
-            return True
+            return WriteResult(True, event.processed_at)
 
     client = StripeEventsClient("sk_test_123", api_base=stripe_mock, attempts=1)
     counts = Reconciler(client, Store(), None, lookback_seconds=2_592_000).run()

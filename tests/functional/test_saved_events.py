@@ -12,7 +12,8 @@ import handler as handler_module
 import pytest
 from webhook import wiring
 from webhook.raw_body import raw_event_text
-from webhook.service import WebhookService, utc_iso
+from webhook.service import WebhookService
+from webhook.timestamps import utc_from_epoch
 
 CLOCK = 1767268900  # the time the saved events are verified at (tests/events/make_events.py)
 
@@ -53,7 +54,7 @@ def test_function_url_event_is_stored_exactly(aws: Any, invoke: Any, events_dir:
     assert item["status"] == {"S": "succeeded"}
     assert item["provider"] == {"S": "acme-pay"}
     assert item["timestamp"] == {"S": "2026-01-01T12:00:00Z"}
-    assert item["processedAt"] == {"S": utc_iso(CLOCK)}
+    assert item["processedAt"] == {"S": utc_from_epoch(CLOCK)}
 
 
 @pytest.mark.usefixtures("pinned_clock")

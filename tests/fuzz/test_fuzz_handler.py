@@ -25,7 +25,7 @@ from webhook.currencies import ISO_4217_CODES
 from webhook.quarantine import QuarantinedEvent
 from webhook.service import Dependencies, WebhookService
 from webhook.signature import decode_secrets, sign
-from webhook.storage import StoredEvent
+from webhook.storage import StoredEvent, WriteResult
 
 from .conftest import FUZZ_SETTINGS, record
 
@@ -59,16 +59,16 @@ class Harness:
     def keys(self) -> tuple[bytes, ...]:
         return (KEY,)
 
-    def put(self, event: StoredEvent | QuarantinedEvent) -> Any:
-        if isinstance(event, QuarantinedEvent):
-            self.quarantined.append(event)
-            return None
+    def put(self, event: QuarantinedEvent) -> None:
+        self.quarantined.append(event)
+
+    def write(self, event: StoredEvent) -> WriteResult:
         key = (event.transaction.transaction_id, event.event_id)
         if key in self._seen:
-            return False
+            return WriteResult(False, event.processed_at)  # every event of a fuzz run has the same clock
         self._seen.add(key)
         self.stored.append(event)
-        return True
+        return WriteResult(True, event.processed_at)
 
     def handle(self, test: str, event: Any) -> tuple[int, dict[str, Any]]:
         response = self.service.handle(event, None)  # must never raise

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from webhook.exponents import adyen_exponent, from_minor, stripe_exponent
 from webhook.quarantine import QuarantinedEvent
 from webhook.service import Dependencies, WebhookService
-from webhook.storage import StoredEvent
+from webhook.storage import StoredEvent, WriteResult
 
 from .conftest import FUZZ_SETTINGS, record
 
@@ -52,12 +52,12 @@ class Harness:
         )
         self.service = WebhookService(lambda: deps, clock=lambda: NOW, log=self.lines.append)
 
-    def put(self, event: StoredEvent | QuarantinedEvent) -> Any:
-        if isinstance(event, QuarantinedEvent):
-            self.quarantined.append(event)
-            return None
+    def put(self, event: QuarantinedEvent) -> None:
+        self.quarantined.append(event)
+
+    def write(self, event: StoredEvent) -> WriteResult:
         self.stored.append(event)
-        return True
+        return WriteResult(True, event.processed_at)
 
     def handle(self, test: str, path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
         event = {

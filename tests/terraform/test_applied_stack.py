@@ -4,7 +4,9 @@
   and a plan keep them out of the state (and out of the plan file);
 * issue 11 (2): the function's policy holds each Function URL permission exactly
   once, with its condition; removing the URL removes both; destroy leaves nothing;
-* the applied role policy names exactly the enabled providers' parameters and both tables.
+* the applied role policy names exactly the enabled providers' parameters and both tables;
+* event retention: the transactions table's TTL is on for ``expiresAt``, the payments
+  table's is off, and the function is given ``EVENT_RETENTION_DAYS``.
 
 The tests run in file order on one applied stack (module scope).
 """
@@ -22,6 +24,7 @@ from botocore.exceptions import ClientError
 from harness import AwsEmulator, Stack
 
 SUFFIX = "app1"
+RETENTION_DAYS = 400
 SECRETS = {
     "standard": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     "stripe": "whsec_stripe0123456789abcdefghijklmnopqrstuv",
@@ -54,7 +57,9 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Applied]:
     workroot: Path = tmp_path_factory.mktemp("applied")
     with (
         AwsEmulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator,
-        Stack(emulator, workroot / "stack", {"environment_suffix": SUFFIX}) as stack,
+        Stack(
+            emulator, workroot / "stack", {"environment_suffix": SUFFIX, "event_retention_days": RETENTION_DAYS}
+        ) as stack,
     ):
         stack.apply()
         state = Applied(stack, emulator)
@@ -153,6 +158,16 @@ def test_applied_role_policy_names_the_stacks_resources(applied: Applied) -> Non
     )
     assert statements["StoreWebhookEvents"]["Resource"] == applied.outputs["table_arn"]
     assert statements["StorePaymentStatus"]["Resource"] == applied.outputs["payments_table_arn"]
+
+
+def test_event_items_expire_and_payment_items_do_not(applied: Applied) -> None:
+    ddb = applied.client("dynamodb")
+    events = ddb.describe_time_to_live(TableName=applied.outputs["table_name"])["TimeToLiveDescription"]
+    assert events == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expiresAt"}
+    payments = ddb.describe_time_to_live(TableName=applied.outputs["payments_table_name"])["TimeToLiveDescription"]
+    assert payments["TimeToLiveStatus"] == "DISABLED"
+    function = applied.client("lambda").get_function_configuration(FunctionName=applied.outputs["function_name"])
+    assert function["Environment"]["Variables"]["EVENT_RETENTION_DAYS"] == str(RETENTION_DAYS)
 
 
 def test_removing_the_url_removes_both_permissions(applied: Applied) -> None:

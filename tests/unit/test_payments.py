@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,18 +12,9 @@ from botocore.stub import Stubber
 from hypothesis import given
 from hypothesis import strategies as st
 from webhook.errors import WebhookError
-from webhook.payments import (
-    CONDITION,
-    EVENT_TIME_FORMAT,
-    DynamoPaymentStore,
-    PaymentEvent,
-    check_event_time,
-    event_time_from_iso,
-    event_time_from_unix,
-    format_event_time,
-    order_key,
-)
+from webhook.payments import CONDITION, DynamoPaymentStore, PaymentEvent, order_key
 from webhook.status_map import RANK, STATUSES
+from webhook.timestamps import check_event_time, utc_text
 
 TABLE = "payments-unit"
 UPDATED_AT = "2026-12-01T11:00:05.123Z"
@@ -48,32 +39,6 @@ def event(
 
 
 # --- event time ---------------------------------------------------------------------------
-
-
-def test_event_time_format_is_documented() -> None:
-    assert EVENT_TIME_FORMAT == "YYYY-MM-DDTHH:MM:SS.mmmZ"
-    assert len(EVENT_TIME_FORMAT) == len("2026-12-01T11:00:00.000Z")
-
-
-@pytest.mark.parametrize(
-    ("moment", "text"),
-    [
-        (datetime(2026, 12, 1, 11, 0, tzinfo=UTC), "2026-12-01T11:00:00.000Z"),
-        (datetime(2026, 12, 1, 12, 0, tzinfo=timezone(timedelta(hours=1))), "2026-12-01T11:00:00.000Z"),
-        (datetime(2026, 12, 1, 0, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))), "2026-11-30T19:00:00.000Z"),
-        (datetime(2026, 12, 1, 11, 0, 0, 999999, tzinfo=UTC), "2026-12-01T11:00:00.999Z"),  # truncated
-        (datetime(2026, 12, 1, 11, 0, 0, 1000, tzinfo=UTC), "2026-12-01T11:00:00.001Z"),
-        (datetime(5, 1, 2, 3, 4, 5, tzinfo=UTC), "0005-01-02T03:04:05.000Z"),
-    ],
-)
-def test_format_event_time_is_utc_fixed_width(moment: datetime, text: str) -> None:
-    assert format_event_time(moment) == text
-    assert check_event_time(text) == text
-
-
-def test_format_event_time_refuses_naive_datetimes() -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
-        format_event_time(datetime(2026, 12, 1, 11, 0))
 
 
 @pytest.mark.parametrize(
@@ -119,7 +84,7 @@ def test_status_must_be_mapped(status: str) -> None:
 TIMES = ["2026-12-01T11:00:00.000Z", "2026-12-01T11:00:00.001Z", "2026-12-01T11:00:01.000Z"]
 times = st.sampled_from(TIMES) | st.datetimes(
     min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59), timezones=st.just(UTC)
-).map(format_event_time)
+).map(utc_text)
 # Any string DynamoDB can store (no lone surrogates), with the key's own separator and its neighbours often.
 event_ids = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12) | st.text(
     alphabet='#"$!\x00\x7f~ é€\U0001f4b3_-.:aZ09', max_size=6
@@ -290,42 +255,3 @@ def test_client_is_created_lazily_per_call() -> None:
     assert made == []
     assert store.apply(event(), UPDATED_AT) is True
     assert len(made) == 1 and len(calls) == 1
-
-
-# --- converting the providers' times --------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-12-01T11:00:00Z", "2026-12-01T11:00:00.000Z"),
-        ("2026-12-01T11:00:00.000Z", "2026-12-01T11:00:00.000Z"),
-        ("2026-12-01T12:00:00+01:00", "2026-12-01T11:00:00.000Z"),  # Adyen eventDate
-        ("2026-12-01T00:30:00-05:00", "2026-12-01T05:30:00.000Z"),
-        ("2026-12-01T11:00:00.123456+00:00", "2026-12-01T11:00:00.123Z"),
-        ("2026-12-01T11:00:00", "2026-12-01T11:00:00.000Z"),  # no offset: UTC
-        ("2026-12-01", "2026-12-01T00:00:00.000Z"),
-    ],
-)
-def test_event_time_from_iso(text: str, expected: str) -> None:
-    assert event_time_from_iso(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "yesterday", "2026-13-01T00:00:00Z", "0001-01-01T00:00:00+01:00"])
-def test_event_time_from_iso_refuses_non_times(text: str) -> None:
-    with pytest.raises(ValueError, match="ISO-8601"):
-        event_time_from_iso(text)
-
-
-@pytest.mark.parametrize(
-    ("seconds", "expected"),
-    [(1764586800, "2025-12-01T11:00:00.000Z"), (0, "1970-01-01T00:00:00.000Z"), (-1, "1969-12-31T23:59:59.000Z")],
-)
-def test_event_time_from_unix(seconds: int, expected: str) -> None:
-    assert event_time_from_unix(seconds) == expected
-
-
-@pytest.mark.parametrize("seconds", [10**12, -(10**12), 10**30])
-def test_event_time_from_unix_refuses_out_of_range(seconds: int) -> None:
-    with pytest.raises(ValueError, match="Unix time"):
-        event_time_from_unix(seconds)

@@ -13,7 +13,7 @@ from webhook.config import ConfigError, load_settings
 from webhook.errors import WebhookError
 from webhook.quarantine import KEPT_HEADERS, SCHEMA, QuarantinedEvent, SqsQuarantine, decode_message
 from webhook.service import Dependencies, WebhookService
-from webhook.storage import StoredEvent
+from webhook.storage import StoredEvent, WriteResult
 
 NOW = 1_767_268_800.25
 QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/payment-webhook-dev-quarantine"
@@ -165,9 +165,9 @@ class Store:
     def __init__(self) -> None:
         self.items: list[StoredEvent] = []
 
-    def put(self, event: StoredEvent) -> bool:
+    def write(self, event: StoredEvent) -> WriteResult:
         self.items.append(event)
-        return True
+        return WriteResult(True, event.processed_at)
 
 
 class Sink:

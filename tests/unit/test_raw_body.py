@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from webhook.config import ConfigError, load_settings
 from webhook.raw_body import (
     GZIP_ATTRIBUTE,
+    MAX_RATIO,
     MIN_COMPRESS_BYTES,
     TEXT_ATTRIBUTE,
     RawBodyError,
@@ -41,6 +43,24 @@ def test_a_stripe_event_is_stored_as_gzip_of_its_exact_bytes() -> None:
     assert list(item) == [GZIP_ATTRIBUTE]
     assert gzip.decompress(item[GZIP_ATTRIBUTE]["B"]) == body.encode()  # type: ignore[index]
     assert raw_event_text(item) == body
+
+
+def test_the_size_threshold_decides_for_compressible_bodies() -> None:
+    below, at = "x" * (MIN_COMPRESS_BYTES - 1), "x" * MIN_COMPRESS_BYTES  # both shrink to ~30 bytes
+    assert body_attribute(below) == (TEXT_ATTRIBUTE, {"S": below})
+    assert body_attribute(at)[0] == GZIP_ATTRIBUTE
+
+
+def test_an_incompressible_body_stays_text() -> None:
+    digests = b"".join(hashlib.sha256(str(i).encode()).digest() for i in range(200))
+    body = "".join(chr(0x21 + byte % 94) for byte in digests)  # printable ASCII, close to random
+    assert len(gzip.compress(body.encode(), mtime=0)) > MAX_RATIO * len(body)
+    assert body_attribute(body) == (TEXT_ATTRIBUTE, {"S": body})
+
+
+def test_the_same_body_always_gives_the_same_bytes() -> None:
+    body = (EVENTS / "stripe_charge_refunded.json").read_text()
+    assert body_attribute(body) == body_attribute(body)  # mtime=0: no clock in the gzip header
 
 
 def test_bodies_gzip_saves_too_little_on_stay_text(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ from webhook.reconcile.page import PageError, parse_page
 from webhook.reconcile.run import EVENT_TYPES, Reconciler, list_params
 from webhook.reconcile.settings import load_reconcile_settings
 from webhook.reconcile.wiring import read_api_key
-from webhook.storage import StoredEvent
+from webhook.storage import StoredEvent, WriteResult
 
 KEY = "rk_test_51SecretRestrictedKeyValue0123456789"
 NOW = 1_767_268_800
@@ -158,12 +158,12 @@ class MemoryStore:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], StoredEvent] = {}
 
-    def put(self, event: StoredEvent) -> bool:
+    def write(self, event: StoredEvent) -> WriteResult:
         key = (event.transaction.transaction_id, event.event_id)
         if key in self.items:
-            return False
+            return WriteResult(False, self.items[key].processed_at)
         self.items[key] = event
-        return True
+        return WriteResult(True, event.processed_at)
 
 
 class MemoryPayments:

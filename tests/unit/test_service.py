@@ -11,8 +11,9 @@ import pytest
 from webhook.config import ConfigError
 from webhook.errors import WebhookError
 from webhook.request import MAX_BODY_BYTES
-from webhook.service import Dependencies, WebhookService, utc_iso
-from webhook.storage import StoredEvent
+from webhook.service import Dependencies, WebhookService
+from webhook.storage import StoredEvent, WriteResult
+from webhook.timestamps import utc_from_epoch
 
 NOW = 1_767_268_800.25
 
@@ -36,15 +37,15 @@ class FakeStore:
         self.error = error
         self.calls = 0
 
-    def put(self, event: StoredEvent) -> bool:
+    def write(self, event: StoredEvent) -> WriteResult:
         self.calls += 1
         if self.error:
             raise self.error
         key = (event.transaction.transaction_id, event.event_id)
         if key in self.items:
-            return False
+            return WriteResult(False, self.items[key].processed_at)
         self.items[key] = event
-        return True
+        return WriteResult(True, event.processed_at)
 
 
 class Harness:
@@ -97,7 +98,7 @@ def test_stored_event_content(h: Harness, make_event: Any) -> None:
     assert h(event(make_event, body, webhook_id="msg_9"))[0] == 200
     stored = h.store.items[("t1", "msg_9")]
     assert stored.raw_event == body
-    assert stored.processed_at == utc_iso(NOW) == "2026-01-01T12:00:00.250Z"
+    assert stored.processed_at == utc_from_epoch(NOW) == "2026-01-01T12:00:00.250Z"
     assert stored.transaction.currency == "EUR"
     assert str(stored.transaction.amount) == "150.50"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from provider_signing import (
     ADYEN_HMAC_KEY,
     STRIPE_SECRET,
@@ -41,9 +40,6 @@ class Store:
         self.calls = 0
         self.fail_at = fail_at
         self.log: list[str] = []
-
-    def put(self, event: StoredEvent) -> bool:
-        return self.write(event).written
 
     def write(self, event: StoredEvent) -> WriteResult:
         self.calls += 1
@@ -177,19 +173,3 @@ def test_duplicate_uses_the_first_processing_time_as_event_time() -> None:
     h(adyen_event([item]))
     first, retry = h.payments.applied
     assert first.event_time == retry.event_time == "2026-01-01T12:00:00.000Z"
-
-
-@pytest.mark.parametrize("store_kind", ["write", "put-only"])
-def test_stores_without_write_still_work(store_kind: str) -> None:
-    class PutOnly:
-        def __init__(self) -> None:
-            self.seen: set[str] = set()
-
-        def put(self, event: StoredEvent) -> bool:
-            new = event.event_id not in self.seen
-            self.seen.add(event.event_id)
-            return new
-
-    h = Harness(store=Store() if store_kind == "write" else PutOnly(), payments=Payments([]))
-    assert json.loads(h(stripe_event(stripe_payment(), timestamp=int(NOW)))["body"])["status"] == "accepted"
-    assert json.loads(h(stripe_event(stripe_payment(), timestamp=int(NOW)))["body"])["status"] == "duplicate"

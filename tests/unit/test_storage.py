@@ -45,7 +45,7 @@ def test_put_item_request_is_exact(ddb_client: Any) -> None:
                 },
             },
         )
-        assert DynamoTransactionStore(lambda: ddb_client, TABLE).put(stored()) is True
+        assert DynamoTransactionStore(lambda: ddb_client, TABLE).write(stored()).written is True
         stub.assert_no_pending_responses()
 
 
@@ -63,7 +63,7 @@ def test_amount_sent_as_exact_text(amount: str) -> None:
 def test_conditional_check_failure_is_duplicate(ddb_client: Any) -> None:
     with Stubber(ddb_client) as stub:
         stub.add_client_error("put_item", service_error_code="ConditionalCheckFailedException", http_status_code=400)
-        assert DynamoTransactionStore(lambda: ddb_client, TABLE).put(stored()) is False
+        assert DynamoTransactionStore(lambda: ddb_client, TABLE).write(stored()).written is False
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_aws_errors_are_sanitized_5xx(ddb_client: Any, code: str, status: int, e
             "put_item", service_error_code=code, service_message=f"arn:aws:dynamodb:eu-west-1:1:table/{TABLE} boom"
         )
         with pytest.raises(WebhookError) as info:
-            DynamoTransactionStore(lambda: ddb_client, TABLE).put(stored())
+            DynamoTransactionStore(lambda: ddb_client, TABLE).write(stored())
     err = info.value
     assert (err.status, err.code, err.detail) == (status, error, code)
     assert TABLE not in err.message and "arn:" not in err.message and "boom" not in err.message
@@ -96,7 +96,7 @@ def test_timeout_is_503() -> None:
             raise ReadTimeoutError(endpoint_url="https://dynamodb")
 
     with pytest.raises(WebhookError) as info:
-        DynamoTransactionStore(Slow, TABLE).put(stored())
+        DynamoTransactionStore(Slow, TABLE).write(stored())
     assert (info.value.status, info.value.code) == (503, "storage_unavailable")
 
 
@@ -106,7 +106,7 @@ def test_unexpected_error_propagates() -> None:
             raise TypeError("bug")
 
     with pytest.raises(TypeError):
-        DynamoTransactionStore(Broken, TABLE).put(stored())
+        DynamoTransactionStore(Broken, TABLE).write(stored())
 
 
 def test_received_via_names_the_way_the_event_came() -> None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from webhook import timestamps
 from webhook.events_out.records import Image, RecordError, StreamRecord, number_text, optional_text, text
-from webhook.payments import event_time_from_iso
 from webhook.raw_body import RawBodyError, raw_event_text_from_json
 
 EVENT_RECEIVED = "payment.event_received"
@@ -56,7 +56,7 @@ def plain_amount(image: Image, name: str) -> str:
 
 def utc_time(value: str, name: str) -> str:
     try:
-        return event_time_from_iso(value)
+        return timestamps.event_time(value)
     except ValueError:
         raise RecordError(f"{name} is not an ISO-8601 time") from None
 

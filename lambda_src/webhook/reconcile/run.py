@@ -20,7 +20,8 @@ from webhook.quarantine import QuarantinedEvent
 from webhook.reconcile.client import StripeEventsClient
 from webhook.reconcile.page import ListedEvent, parse_page
 from webhook.recording import PaymentStore, TransactionStore, record_event
-from webhook.service import QuarantineSink, utc_iso
+from webhook.service import QuarantineSink
+from webhook.timestamps import utc_from_epoch
 
 # The Stripe event types the payment status maps (webhook/status_map.py).
 EVENT_TYPES = (
@@ -94,7 +95,7 @@ class Reconciler:
 
     def _record(self, event: ListedEvent, counts: Counts) -> None:
         counts.listed += 1
-        received_at = utc_iso(self._clock())
+        received_at = utc_from_epoch(self._clock())
         delivery = Delivery(raw=event.text.encode("utf-8"), headers={})
         try:
             mapped = stripe.map_delivery(delivery)
