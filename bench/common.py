@@ -25,7 +25,7 @@ LAMBDA_SRC = ROOT / "lambda_src"
 # lambda_src is zipped as it is: never leave __pycache__ in it.
 sys.dont_write_bytecode = True
 
-from local_stack.emulator import create_payments_table, create_transactions_table  # noqa: E402  (after dont_write_bytecode)
+from local_stack.emulator.fixtures import create_payments_table, create_transactions_table  # noqa: E402  (after dont_write_bytecode)
 from webhook_cli.signing import signature_headers  # noqa: E402  (the providers' own signing code)
 
 REGION = "us-east-1"

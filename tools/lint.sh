@@ -28,7 +28,7 @@ lint_terraform() {
 
   section "$TERRAFORM validate (root, every module, every example) on a copy"
   rm -rf "$WORK/validate" && mkdir -p "$WORK/validate"
-  "$PYTHON" -c "from local_stack.tfwork import copy_root_module; from pathlib import Path; copy_root_module(Path('$WORK/validate'))"
+  "$PYTHON" -c "from local_stack.terraform import copy_root_module; from pathlib import Path; copy_root_module(Path('$WORK/validate'))"
   local dir
   for dir in . "${MODULES[@]}" "${EXAMPLES[@]}"; do
     (cd "$WORK/validate/$dir" && "$TERRAFORM" init -backend=false -input=false -no-color >/dev/null && "$TERRAFORM" validate -no-color >/dev/null) \

@@ -7,7 +7,7 @@ with each payment's current status beside them -> down.
 
     python -m webhook_cli.demo [--environment-suffix dev] [--verbose]
 
-The stack's up/down are local_stack.stack's; the demo imports the stack, never the reverse.
+The stack's up/down are local_stack.lifecycle's; the demo imports the stack, never the reverse.
 """
 
 from __future__ import annotations
@@ -295,9 +295,8 @@ def heading(text: str) -> None:
     say(f"== {text} " + "=" * max(3, WIDTH - len(text) - 4))
 
 
-def run(stack: Any, suffix: str, verbose: bool = False) -> int:
-    """The demo on ``stack`` (local_stack.stack: its layout_from_env, up, down, new_secret)."""
-    layout = stack.layout_from_env()
+def run(stack: Any, layout: Any, suffix: str, verbose: bool = False) -> int:
+    """The demo on ``stack`` (local_stack.lifecycle: its up and down) in the build folder ``layout``."""
     say("Payment webhook receiver: local demo")
     say("It starts the stack on a local AWS emulator, sends webhooks the way Standard Webhooks senders,")
     say("Stripe and Adyen do, shows what the receiver answered and stored, and tears everything down again.")
@@ -306,7 +305,7 @@ def run(stack: Any, suffix: str, verbose: bool = False) -> int:
     try:
         values = stack.up(layout, suffix, verbose)
         payments = new_payments()
-        planned = steps(values, payments, int(time.time()), stack.new_secret())
+        planned = steps(values, payments, int(time.time()), signing.new_standard_secret())
         heading(f"2/4  Sending signed webhooks to {values['FUNCTION_URL']}")
         say(" Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature) on /, Stripe events")
         say(" (Stripe-Signature) on /stripe, Adyen notifications (hmacSignature in each item) on /adyen,")
@@ -339,11 +338,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--environment-suffix", default=os.environ.get("ENV_SUFFIX") or "dev")
     parser.add_argument("--verbose", action="store_true", help="show Terraform's whole output")
     args = parser.parse_args(argv)
-    from local_stack import stack  # the demo uses the stack; the stack never imports the demo
+    from local_stack import lifecycle  # the demo uses the stack; the stack never imports the demo
+    from local_stack.layout import layout_from_env
 
     try:
-        return run(stack, args.environment_suffix, args.verbose)
-    except stack.StackError as exc:  # the message says which step failed and where its log is
+        return run(lifecycle, layout_from_env(), args.environment_suffix, args.verbose)
+    except lifecycle.ERRORS as exc:  # the message says which step failed and where its log is
         say(f"\nerror: {exc}")
         return 1
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ import stripe
 from moto import mock_aws
 
 from webhook_cli import events, replay, signing
+from webhook_cli.providers import REGISTRY
 
 REGION = "eu-west-1"
 SECRET = "whsec_" + base64.b64encode(b"cli-test-standard-secret-32byte").decode()
@@ -31,7 +32,7 @@ def message(provider: str, event_id: str, body: bytes, headers: dict[str, str]) 
             "schema": "webhook-quarantine/1",
             "eventId": event_id,
             "provider": provider,
-            "path": signing.PATHS[provider],
+            "path": REGISTRY[provider].path,
             "receivedAt": "2026-11-28T10:00:00.000Z",
             "reason": {"code": "invalid_field", "message": "currency"},
             "headers": {k.lower(): v for k, v in headers.items()},

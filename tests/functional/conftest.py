@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 from webhook import wiring
 
-from local_stack.emulator import create_transactions_table
+from local_stack.emulator.fixtures import create_transactions_table
 
 TABLE = "webhook-transactions-functest"
 PARAM = "/webhook/functest/signing-secret"
@@ -154,7 +154,7 @@ class Providers:
 @pytest.fixture
 def providers(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Providers:
     """/stripe and /adyen switched on, each with its test-only secret in an SSM SecureString."""
-    from provider_signing import ADYEN_HMAC_KEY, STRIPE_SECRET
+    from tests.provider_signing import ADYEN_HMAC_KEY, STRIPE_SECRET
 
     monkeypatch.setenv("STRIPE_SECRET_PARAM", STRIPE_PARAM)
     monkeypatch.setenv("ADYEN_HMAC_KEY_PARAM", ADYEN_PARAM)

@@ -25,7 +25,7 @@ from webhook.errors import WebhookError
 from webhook.payments import DynamoPaymentStore, PaymentEvent
 from webhook.status_map import RANK, map_status
 
-from local_stack.emulator import create_payments_table
+from local_stack.emulator.fixtures import create_payments_table
 
 from .conftest import MotoAccount
 

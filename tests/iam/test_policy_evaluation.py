@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iamdocs import DNS_SUFFIX, Documents
+from tests.iam.iamdocs import DNS_SUFFIX, Documents
 
 HERE = Path(__file__).resolve().parent
 REQUESTS = json.loads((HERE / "requests.json").read_text())

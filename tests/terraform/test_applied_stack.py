@@ -1,4 +1,4 @@
-"""The root module applied to the emulator (moto with AWS's answers, see local_stack/moto_aws_answers.py):
+"""The root module applied to the emulator (moto with AWS's answers, see local_stack/emulator/aws_answers.py):
 
 * issue 11 (1): after the operator puts the real secrets with the AWS API, a refresh
   and a plan keep them out of the state (and out of the plan file);
@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from harness import AwsEmulator, Stack
+from tests.terraform.harness import Emulator, Stack
 
 SUFFIX = "app1"
 SECRETS = {
@@ -30,7 +30,7 @@ SECRETS = {
 
 
 class Applied:
-    def __init__(self, stack: Stack, emulator: AwsEmulator) -> None:
+    def __init__(self, stack: Stack, emulator: Emulator) -> None:
         self.stack = stack
         self.outputs = stack.outputs()
         self.session = boto3.session.Session(
@@ -53,7 +53,7 @@ class Applied:
 def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Applied]:
     workroot: Path = tmp_path_factory.mktemp("applied")
     with (
-        AwsEmulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator,
+        Emulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator,
         Stack(emulator, workroot / "stack", {"environment_suffix": SUFFIX}) as stack,
     ):
         stack.apply()

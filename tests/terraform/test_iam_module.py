@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from harness import Planner
+from tests.terraform.harness import Planner
 
 ACCOUNT = "123456789012"  # moto's default account
 TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/payment-webhook-t1-transactions"

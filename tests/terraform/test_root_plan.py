@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import ROOT, Planner, assert_subset, load_inventory
+from tests.terraform.harness import ROOT, Planner, assert_subset, load_inventory
 
 INVENTORY = load_inventory("root_default.json")
 SUFFIX = INVENTORY["tf_vars"]["environment_suffix"]

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from provider_signing import (
+from tests.provider_signing import (
     ADYEN_HMAC_KEY,
     STRIPE_SECRET,
     adyen_event,

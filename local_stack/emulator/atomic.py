@@ -6,7 +6,7 @@ same event can both pass `attribute_not_exists`. The handler relies on the real
 behaviour; this wrapper gives the emulator that behaviour, so concurrency tests
 test the handler and not moto's race. Other services stay fully threaded.
 
-Used by local_stack/moto_server.py (`python -m local_stack.moto_server -H 127.0.0.1 -p PORT`).
+Used by local_stack/emulator/server.py (`python -m local_stack.emulator.server -H 127.0.0.1 -p PORT`).
 """
 
 from __future__ import annotations
