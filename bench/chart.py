@@ -116,9 +116,8 @@ def chart(result: dict[str, Any], path: Path) -> None:
     goals = [(k, g) for k, g in result["goals"].items() if g["value"] is not None]
     if goals:
         fractions = [g["value"] / GOALS[k][1] for k, g in goals]
-        colors = ["#2ca02c" if g["met"] else "#d62728" for _, g in goals]
-        names = [k for k, _ in goals]
-        ax.barh(names, fractions, color=colors)
+        goal_colors = ["#2ca02c" if g["met"] else "#d62728" for _, g in goals]
+        ax.barh([k for k, _ in goals], fractions, color=goal_colors)
         for row, ((_, g), fraction) in enumerate(zip(goals, fractions, strict=True)):
             ax.text(max(fraction, 1.0) + 0.04, row, f"{g['value']:g}  ({g['goal']})", va="center", fontsize=8)
         ax.axvline(1.0, color="black", linestyle="--")

@@ -121,7 +121,7 @@ ESTIMATED_PAYMENT_ITEM: dict[str, dict[str, str]] = {
 }
 
 
-def measured_items(client: Any, tables: Mapping[str, str | None], prefixes: Mapping[str, str]) -> dict[str, Any]:
+def measured_items(client: Any, tables: Mapping[str, str], prefixes: Mapping[str, str]) -> dict[str, Any]:
     """Sizes (bytes, median) of what each peer wrote in the cold-start phase, read back from the emulator."""
     sizes: dict[str, Any] = {}
     events = {name: scan_items(client, tables["transactions"], prefix) for name, prefix in prefixes.items()}
@@ -218,7 +218,7 @@ def compute(
     plans: dict[str, tuple[float, float, bool, bool]] = {}
     if "ours" in cold:
         billed = float(cold["ours"]["warm_billed_ms_mean"])
-        units = wru("ours_event_item") + wru("ours_payment_item")
+        units: float = wru("ours_event_item") + wru("ours_payment_item")
         if not sizes.get("ours_payment_item_measured"):
             # The function did not write a payment item (PAYMENTS_TABLE_NAME unknown to this code): add a
             # conditional PutItem of the §5 item, timed as the bench's bare PutItem.

@@ -64,7 +64,11 @@ def run_level(target: Target, concurrency: int, total: int, time_cap: float, run
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
     window: dict[str, float] = {}
-    barrier = threading.Barrier(concurrency, action=lambda: window.setdefault("start", time.perf_counter()))
+
+    def mark_start() -> None:
+        window.setdefault("start", time.perf_counter())
+
+    barrier = threading.Barrier(concurrency, action=mark_start)
     deadline_box: dict[str, float] = {}
     failures: list[str] = []
 
@@ -157,7 +161,7 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
     with log_path.open("a") as out:
         try:
             log(f"http: python -m local_stack up (build dir {build_dir}, log {log_path})")
-            subprocess.run(  # noqa: S603 - python -m local_stack
+            subprocess.run(
                 [*STACK_COMMAND, "up", "--environment-suffix", "bench"],
                 env=env,
                 stdout=out,
@@ -170,7 +174,7 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
             yield Target(values["FUNCTION_URL"], values["WEBHOOK_SECRET"], "python -m local_stack up")
         finally:
             log("http: python -m local_stack down")
-            subprocess.run(  # noqa: S603 - python -m local_stack
+            subprocess.run(
                 [*STACK_COMMAND, "down"],
                 env=env,
                 stdout=out,

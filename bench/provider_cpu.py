@@ -21,7 +21,7 @@ import json
 import secrets
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,7 @@ def _adyen(i: int) -> tuple[dict[str, str], bytes]:
     return {"content-type": "application/json"}, _pad(build)
 
 
-def _lower(headers: dict[str, str]) -> dict[str, str]:
+def _lower(headers: Mapping[str, str]) -> dict[str, str]:
     """Header names as the handler hands them to a provider (webhook.request.headers_of)."""
     return {name.lower(): value for name, value in headers.items()}
 

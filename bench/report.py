@@ -68,8 +68,7 @@ def assemble(
         # Retired from the goals (issue 15): import time alone leaves out what the first request does.
         "cold_import_ratio": rnd(ratio(imp.get("ours"), imp.get("boto3"))),
         "cold_start": {
-            k: {m: rnd(x) if isinstance(x, float) else x for m, x in v.items()}
-            for k, v in (cold_start or {}).items()
+            k: {m: rnd(x) if isinstance(x, float) else x for m, x in v.items()} for k, v in (cold_start or {}).items()
         },
         "cold_start_vs_powertools_ratio": rnd(ratio(start.get("ours"), start.get("powertools"))),
         "cost": cost,
@@ -151,11 +150,11 @@ def table(result: dict[str, Any]) -> str:
     if cost.get("peers"):
         lines.append("")
         lines.append("cost per million events, USD (bench/cost.py, prices in bench/prices.json)")
-        names = list(cost["peers"])
-        lines.append("  " + f"{'':22}" + "".join(f"{n:>12}" for n in names))
+        peers = list(cost["peers"])
+        lines.append("  " + f"{'':22}" + "".join(f"{n:>12}" for n in peers))
         for line in next(iter(cost["peers"].values()))["lines_usd"]:
-            lines.append("  " + f"{line:22}" + "".join(f"{cost['peers'][n]['lines_usd'][line]:12.4f}" for n in names))
-        lines.append("  " + f"{'total':22}" + "".join(f"{cost['peers'][n]['total_usd']:12.4f}" for n in names))
+            lines.append("  " + f"{line:22}" + "".join(f"{cost['peers'][n]['lines_usd'][line]:12.4f}" for n in peers))
+        lines.append("  " + f"{'total':22}" + "".join(f"{cost['peers'][n]['total_usd']:12.4f}" for n in peers))
         for note in cost.get("notes", []):
             lines.append(f"  note: {note}")
     http = result.get("http")

@@ -31,6 +31,7 @@ from bench.chart import chart
 from bench.common import ROOT, environment, log
 from bench.keys import KEYS
 
+
 class Settings:
     def __init__(self, quick: bool) -> None:
         self.quick = quick
@@ -56,7 +57,7 @@ def ensure_cli_config() -> None:
     if current and Path(current).is_file():
         return
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        found = subprocess.run(  # noqa: S603 - tools/toolchain.sh
+        found = subprocess.run(
             [str(ROOT / "tools" / "toolchain.sh"), "cli-config-path"], capture_output=True, text=True, timeout=30
         ).stdout.strip()
         if found:
@@ -66,8 +67,8 @@ def ensure_cli_config() -> None:
 def git_revision() -> str | None:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         git = shutil.which("git") or "git"
-        head = subprocess.run([git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout  # noqa: S603
-        dirty = subprocess.run(  # noqa: S603
+        head = subprocess.run([git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+        dirty = subprocess.run(
             [git, "status", "--porcelain", "--", "lambda_src"], cwd=ROOT, capture_output=True, text=True
         ).stdout
         return head.strip() + ("+dirty-lambda_src" if dirty.strip() else "")
@@ -231,6 +232,7 @@ class Run:
             for kind in ("ours", "powertools", "boto3")
         }
         self.details["profiles"] = str(prof_dir.relative_to(ROOT) if prof_dir.is_relative_to(ROOT) else prof_dir)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -15,7 +15,9 @@ from local_stack.layout import layout_from_env, say
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m local_stack", description=lifecycle.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m local_stack",
+        description=lifecycle.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("command", choices=("up", "down"))
     parser.add_argument("--environment-suffix", default=os.environ.get("ENV_SUFFIX") or "dev")

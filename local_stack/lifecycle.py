@@ -182,7 +182,7 @@ def start_gateway(run: Run) -> None:
     name = run.outputs["function_name"]
     assert run.package is not None
     say(f"[4/5] Starting the local Function URL for {name} from {run.layout.rel(run.package)}")
-    pid = run.record.get("gateway_pid")
+    pid = int(run.record.get("gateway_pid") or 0)
     if run.running and pid_alive(pid) and process_is_ours(pid, GATEWAY_MARKER):
         try:
             current = json.loads(run.layout.gateway_ready.read_text())
@@ -291,7 +291,7 @@ def summary(run: Run) -> None:
     say(f"  AWS emulator   {run.endpoint}  (moto, pid {run.record['emulator_pid']}, IAM enforced)")
     say(f"  Table          {outputs['table_name']}")
     for name, parameter in sorted(run.parameters.items()):
-        where = f"{REGISTRY[name].secret_env} in {run.layout.rel(run.layout.local_env)}"
+        where = f"{REGISTRY[name].value_env} in {run.layout.rel(run.layout.local_env)}"
         say(f"  Secret         {name}: SSM {parameter}, {where}")
     say(f"  Logs           {run.layout.rel(run.layout.logs)}/ (function.log is the function's CloudWatch stand-in)")
     say("  Stop           make down")

@@ -57,9 +57,9 @@ def put_provider_secrets(
     values: dict[str, str] = {}
     for name, parameter in sorted(parameters.items()):
         record = REGISTRY[name]
-        kept = previous.get(record.secret_env)
+        kept = previous.get(record.value_env)
         secret = put_secret(endpoint, parameter, outputs["kms_key_arn"], kept, credentials, record.new_secret)
-        values[record.secret_env] = secret
+        values[record.value_env] = secret
         action = "kept the secret already in use" if secret == kept else "stored a fresh secret"
         say(f"      {name}: {action} in {parameter}")
     return values

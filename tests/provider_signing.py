@@ -105,8 +105,8 @@ def stripe_payment(
 def sign_adyen_items(items: Sequence[Mapping[str, Any]], key: str = ADYEN_HMAC_KEY) -> list[dict[str, Any]]:
     """Each NotificationRequestItem with ``additionalData.hmacSignature`` set by Adyen's SDK (webhook_cli.signing)."""
     signed = []
-    for item in items:
-        item = copy.deepcopy(dict(item))
+    for original in items:
+        item = copy.deepcopy(dict(original))
         item.setdefault("additionalData", {}).pop("hmacSignature", None)
         item["additionalData"]["hmacSignature"] = signing.adyen_item_signature(item, key)
         signed.append(item)

@@ -32,7 +32,7 @@ class ProviderRecord:
     """One provider, as the harness sees it."""
 
     name: str
-    secret_env: str  # the variable holding the secret itself (build/local.env, the shell)
+    value_env: str  # the variable holding the secret itself (build/local.env, the shell)
     param_option: str  # the replay CLI's option naming its SSM parameter
     sample_event: str  # a body as the provider sends it, in tests/events/
     payload_options: frozenset[str]  # the sender's payload options its format has
@@ -96,7 +96,7 @@ REGISTRY: dict[str, ProviderRecord] = {
     for record in (
         ProviderRecord(
             name=STANDARD,
-            secret_env="WEBHOOK_SECRET",
+            value_env="WEBHOOK_SECRET",
             param_option="--secret-param",
             sample_event="function_url_event.json",
             payload_options=frozenset({"amount", "payload_provider", "extra"}),
@@ -111,7 +111,7 @@ REGISTRY: dict[str, ProviderRecord] = {
         ),
         ProviderRecord(
             name="stripe",
-            secret_env="STRIPE_SECRET",
+            value_env="STRIPE_SECRET",
             param_option="--stripe-secret-param",
             sample_event="stripe_payment_intent_succeeded.json",
             payload_options=frozenset({"amount_minor", "amount_refunded"}),
@@ -126,7 +126,7 @@ REGISTRY: dict[str, ProviderRecord] = {
         ),
         ProviderRecord(
             name="adyen",
-            secret_env="ADYEN_HMAC_KEY",
+            value_env="ADYEN_HMAC_KEY",
             param_option="--adyen-key-param",
             sample_event="adyen_authorisation.json",
             payload_options=frozenset({"amount_minor", "success"}),

@@ -70,7 +70,7 @@ def load_secrets(args: argparse.Namespace, settings: Settings, get_parameter: Ca
     found: dict[str, tuple[str, ...]] = {}
     for record in REGISTRY.values():
         parameter = settings.get(record.parameter_env, getattr(args, option_dest(record.param_option)))
-        value = get_parameter(parameter) if parameter else settings.get(record.secret_env) or ""
+        value = get_parameter(parameter) if parameter else settings.get(record.value_env) or ""
         found[record.name] = record.usable(value)
     return found
 
@@ -86,7 +86,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "  --queue-url            QUARANTINE_QUEUE_URL (output quarantine_queue_url); "
             "locally derived from FUNCTION_NAME\n"
             + "".join(
-                f"  {r.param_option:<22} {r.parameter_env} (output {PARAMETER_OUTPUT}.{r.name}); else {r.secret_env}\n"
+                f"  {r.param_option:<22} {r.parameter_env} (output {PARAMETER_OUTPUT}.{r.name}); else {r.value_env}\n"
                 for r in REGISTRY.values()
             )
             + "exit status: 0 nothing left in the queue by this run, 1 messages left, 2 bad arguments"

@@ -105,7 +105,7 @@ def find_secrets(args: argparse.Namespace, settings: Settings) -> list[str] | No
     if args.secret_param:
         found = secret_from_parameter(args.secret_param, settings)
     else:
-        variable = REGISTRY[args.provider].secret_env
+        variable = REGISTRY[args.provider].value_env
         found = [s for s in (args.secret or [settings.get(variable) or ""]) if s]
         if not found:
             raise UsageError(f"no secret: pass --secret or --secret-param, set {variable}, or use --unsigned")

@@ -229,5 +229,3 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     except UsageError as exc:
         parser.error(str(exc))
     return args
-
-

@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from moto import server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 _DYNAMODB_LOCK = threading.Lock()
@@ -27,8 +26,3 @@ class AtomicDynamoDBApplication(DomainDispatcherApplication):
             with _DYNAMODB_LOCK:
                 return super().__call__(environ, start_response)  # type: ignore[no-any-return]
         return super().__call__(environ, start_response)  # type: ignore[no-any-return]
-
-
-if __name__ == "__main__":
-    server.DomainDispatcherApplication = AtomicDynamoDBApplication  # type: ignore[misc]
-    server.main()

@@ -8,7 +8,7 @@ from typing import Any
 
 
 def create_payments_table(dynamodb: Any, name: str) -> None:
-    """Create the payments table (behaviour.md, "Payment status") with the key schema of modules/dynamodb: transactionId only."""
+    """The payments table (behaviour.md, "Payment status") as modules/dynamodb makes it: key transactionId only."""
     dynamodb.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "transactionId", "KeyType": "HASH"}],

@@ -21,14 +21,18 @@ def leftovers(client_kwargs: Mapping[str, Any]) -> list[str]:
     found += [f"parameter {p['Name']}" for p in client("ssm").describe_parameters()["Parameters"]]
     found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups()["logGroups"]]
     found += [f"role {r['RoleName']}" for r in client("iam").list_roles()["Roles"]]
-    found += [f"user {u['UserName']}" for u in client("iam").list_users()["Users"] if u["UserName"] not in HARNESS_USERS]
+    found += [
+        f"user {u['UserName']}" for u in client("iam").list_users()["Users"] if u["UserName"] not in HARNESS_USERS
+    ]
     found += [f"queue {url.rsplit('/', 1)[-1]}" for url in client("sqs").list_queues().get("QueueUrls", [])]
     found += [f"alarm {a['AlarmName']}" for a in client("cloudwatch").describe_alarms()["MetricAlarms"]]
     kms = client("kms")
     # moto creates the AWS-managed keys (alias/aws/dynamodb, ...) lazily and reports them
     # as customer keys; on AWS they belong to the account, not to the stack.
     aws_managed = {
-        alias.get("TargetKeyId") for alias in kms.list_aliases()["Aliases"] if alias["AliasName"].startswith("alias/aws/")
+        alias.get("TargetKeyId")
+        for alias in kms.list_aliases()["Aliases"]
+        if alias["AliasName"].startswith("alias/aws/")
     }
     for key in kms.list_keys()["Keys"]:
         if key["KeyId"] in aws_managed:

@@ -21,4 +21,3 @@ Normally started by local_stack.lifecycle (`make up`); see local_stack/README.md
 Credentials for reading the function back come from the environment (the harness
 user's when the emulator enforces IAM).
 """
-

@@ -20,7 +20,6 @@ _TEXT_TYPES = (
 )
 
 
-
 def is_text_content_type(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     if not media:

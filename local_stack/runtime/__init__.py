@@ -32,4 +32,3 @@ awslambdaric cannot do here"):
   and counts the init phase into ``Duration``. The true init time is in RIE's own
   ``INIT REPORT(durationMs: …)`` line; the router writes Lambda's REPORT line from it.
 """
-

@@ -6,7 +6,6 @@ import re
 import threading
 from typing import IO
 
-
 _RAPID = re.compile(r"^\d{2} \w{3} \d{4} [\d:,]+ \[\w+\] \(rapid\) ")
 _INIT_REPORT = re.compile(r"\(rapid\) INIT REPORT\(durationMs: ([\d.]+)\)")
 _REPORT = re.compile(

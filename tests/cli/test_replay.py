@@ -61,7 +61,9 @@ def adyen_copy(key: str = ADYEN_KEY) -> tuple[str, bytes]:
     notification = events.adyen_notification("AUTHORISATION", "PSPQ000000000001", 1000, "XYZ")
     delivery = signing.adyen_delivery(notification, key)
     return (
-        message(delivery.body, delivery.headers, "AUTHORISATION:PSPQ000000000001:true", provider="adyen", path="/adyen"),
+        message(
+            delivery.body, delivery.headers, "AUTHORISATION:PSPQ000000000001:true", provider="adyen", path="/adyen"
+        ),
         delivery.body,
     )
 

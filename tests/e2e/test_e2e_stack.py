@@ -33,9 +33,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_stack import iam, processes
+from local_stack.envfile import read_env_file
 from local_stack.layout import boto3_kwargs
 from local_stack.terraform import walk_resources
-from local_stack.envfile import read_env_file
 from webhook_cli import events
 from webhook_cli import send as send_webhook
 

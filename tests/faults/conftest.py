@@ -38,15 +38,15 @@ from typing import Any
 
 import boto3
 import pytest
-from webhook.signature import decode_secrets, sign
 
 from local_stack import processes
 from local_stack.emulator import SERVER_MODULE, Emulator
 from local_stack.emulator.fixtures import create_function, create_transactions_table
+from local_stack.envfile import read_env_file
 from local_stack.gateway import launch
 from local_stack.layout import Layout, boto3_kwargs
+from webhook.signature import decode_secrets, sign
 from webhook_cli.signing import new_standard_secret
-from local_stack.envfile import read_env_file
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
-import handler as handler_module
 import pytest
 from moto import mock_aws
-from webhook import wiring
 
+import handler as handler_module
 from local_stack.emulator.fixtures import create_transactions_table
+from webhook import wiring
 
 TABLE = "webhook-transactions-functest"
 PARAM = "/webhook/functest/signing-secret"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+
 from tests.provider_signing import ADYEN_HMAC_KEY, adyen_body, adyen_event, adyen_item, sample, sign_adyen_items
 from webhook import aws as aws_clients
 

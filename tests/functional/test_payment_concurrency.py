@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+
 from webhook.payments import PaymentEvent
 
 from .test_payment_status import UPDATED_AT, Payments, adyen, greatest, new_txn, payments, stripe

@@ -21,11 +21,11 @@ import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from local_stack.emulator.fixtures import create_payments_table
 from webhook.errors import WebhookError
 from webhook.payments import DynamoPaymentStore, PaymentEvent
 from webhook.status_map import RANK, map_status
-
-from local_stack.emulator.fixtures import create_payments_table
 
 from .conftest import MotoAccount
 

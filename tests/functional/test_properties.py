@@ -14,6 +14,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from webhook.errors import FieldError, WebhookError
 from webhook.parsing import parse_object
 from webhook.validation import validate

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from tests.provider_signing import ADYEN_HMAC_KEY, STRIPE_SECRET, adyen_event, adyen_item, stripe_event, stripe_payment
 from webhook import wiring
 from webhook.quarantine import decode_message
@@ -122,8 +123,8 @@ def test_stripe_and_adyen_copies_replay_after_the_fix(
     aws: Any, providers: Any, queue: str, call: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import boto3
-    from webhook import validation
 
+    from webhook import validation
     from webhook_cli import redrive as replay
 
     assert call(stripe_event(stripe_payment(currency="xyz", event_id="evt_fixme")))["statusCode"] == 400

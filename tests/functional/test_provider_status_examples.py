@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+
 from tests.provider_signing import adyen_event, adyen_item, sample, stripe_event, stripe_payment
 from webhook import aws as aws_clients
 from webhook import wiring

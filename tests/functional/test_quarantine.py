@@ -15,13 +15,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import handler as handler_module
 import pytest
 from botocore.stub import Stubber
+
+import handler as handler_module
 from webhook import aws as aws_clients
 from webhook import validation, wiring
 from webhook.quarantine import decode_message
-
 from webhook_cli import redrive as replay_quarantine
 from webhook_cli.signing import Delivery
 

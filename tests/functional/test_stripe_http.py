@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+
 from tests.provider_signing import sample, stripe_body, stripe_event, stripe_header, stripe_payment
 from webhook import aws as aws_clients
 

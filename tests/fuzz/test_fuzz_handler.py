@@ -21,6 +21,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from webhook.currencies import ISO_4217_CODES
 from webhook.quarantine import QuarantinedEvent
 from webhook.service import Dependencies, WebhookService

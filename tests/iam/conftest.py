@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.terraform.harness import Emulator, Planner
 from tests.iam.iamdocs import (
     ACCOUNT,
     DNS_SUFFIX,
@@ -27,6 +26,7 @@ from tests.iam.iamdocs import (
     function_policy,
     resources_of,
 )
+from tests.terraform.harness import Emulator, Planner
 
 
 @pytest.fixture(scope="session")

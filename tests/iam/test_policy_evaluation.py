@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.iam.iamdocs import DNS_SUFFIX, Documents
 
 HERE = Path(__file__).resolve().parent

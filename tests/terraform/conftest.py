@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import tftest
+
 from tests.terraform.harness import Emulator, Planner
 
 

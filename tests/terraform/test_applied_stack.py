@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+
 from tests.terraform.harness import Emulator, Stack
 
 SUFFIX = "app1"

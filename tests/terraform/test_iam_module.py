@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+
 from tests.terraform.harness import Planner
 
 ACCOUNT = "123456789012"  # moto's default account

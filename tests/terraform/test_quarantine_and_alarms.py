@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+
 from tests.terraform.harness import Planner, load_inventory
 
 INVENTORY = load_inventory("root_default.json")

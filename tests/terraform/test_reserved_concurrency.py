@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.terraform.harness import Emulator, Planner
 
 CHECK = "module.lambda.check.reserved_concurrency_fits_the_account"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.terraform.harness import ROOT, Planner, assert_subset, load_inventory
 
 INVENTORY = load_inventory("root_default.json")

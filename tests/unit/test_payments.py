@@ -11,6 +11,7 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 from hypothesis import given
 from hypothesis import strategies as st
+
 from webhook.errors import WebhookError
 from webhook.payments import (
     CONDITION,

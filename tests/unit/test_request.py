@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from webhook.errors import WebhookError
 from webhook.request import MAX_BODY_BYTES, body_of, headers_of, method_of, path_of
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
+
 from webhook.errors import WebhookError
 from webhook.secret_store import SsmSecretSource
 

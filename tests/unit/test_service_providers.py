@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from tests.provider_signing import (
     ADYEN_HMAC_KEY,
     STRIPE_SECRET,

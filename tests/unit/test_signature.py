@@ -5,6 +5,7 @@ import hashlib
 import hmac
 
 import pytest
+
 from webhook import signature
 from webhook.signature import SignatureError, decode_secret, decode_secrets, sign, verify
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from webhook.timestamps import event_time, parse_datetime, utc_from_epoch
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from webhook.errors import FieldError
 from webhook.parsing import OutOfRangeNumber, parse_object
 from webhook.validation import Transaction, check_amount, dynamodb_number, validate
