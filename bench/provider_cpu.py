@@ -1,6 +1,6 @@
 """Per-provider CPU of the function's own work: verify + parse + map, per 1 KB event.
 
-``measure()`` returns, for each provider path (CONTRACT §4), the median CPU
+``measure()`` returns, for each provider path (behaviour.md, "Providers"), the median CPU
 time in microseconds (``time.process_time_ns``) of the provider module's
 ``verify`` then ``map_delivery`` on a signed event of about 1 KB, in-process,
 without AWS or network (secrets and stores are not involved: this is the part

@@ -65,7 +65,7 @@ def assemble(
         "cold_import_ms": {k: {m: rnd(x, 2) for m, x in v.items()} for k, v in (cold or {}).items()},
         "cold_first_use_ratio": rnd(ratio(imp.get("ours_first_use"), imp.get("powertools"))),
         "seed_cold_import_ms": rnd(imp.get("seed"), 2),
-        # Retired from the goals (issue 15): import time alone leaves out what the first request does.
+        # Retired from the goals: import time alone leaves out what the first request does.
         "cold_import_ratio": rnd(ratio(imp.get("ours"), imp.get("boto3"))),
         "cold_start": {
             k: {m: rnd(x) if isinstance(x, float) else x for m, x in v.items()} for k, v in (cold_start or {}).items()

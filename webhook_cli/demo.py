@@ -50,7 +50,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Payments:
-    """The demo's payments and the status each must end in (CONTRACT §5)."""
+    """The demo's payments and the status each must end in (behaviour.md, "Payment status")."""
 
     standard: str
     stripe: str
@@ -245,7 +245,7 @@ def transactions_table(items: Sequence[Mapping[str, str]], payments: Mapping[str
 
 
 def check_statuses(payments: Mapping[str, Mapping[str, str]], expected: Mapping[str, str]) -> list[str]:
-    """A line per expected payment: its current status against the one CONTRACT §5 gives."""
+    """A line per expected payment: its current status against the one behaviour.md "Payment status" gives."""
     lines = []
     for tx, status in expected.items():
         found = payments.get(tx, {}).get("status")
@@ -278,7 +278,7 @@ def show_stored(values: Mapping[str, str], payments: Payments, delivered: Sequen
         say("  - No payments table in this stack (PAYMENTS_TABLE_NAME unset): no current status to show.")
         return ok
     say("  - Each payment's current status is the greatest of its events by (known, event time, rank,")
-    say("    eventId), whatever the delivery order (CONTRACT §5): the refund arrived first and still wins;")
+    say("    eventId), whatever the delivery order (docs/behaviour.md): the refund arrived first and still wins;")
     say("    the capture arrived before the authorisation and still wins.")
     say("    (* marks the event each payment item holds.)")
     lines = check_statuses(payment_items, payments.expected({step.delivery.provider for step in delivered}))

@@ -1,6 +1,6 @@
 """Event bodies shaped like each provider's (before signing; see signing.py).
 
-* ``standard``: CONTRACT §1's flat payload, built as text so the amount goes verbatim.
+* ``standard``: the flat payload (docs/behaviour.md, "Fields"), built as text so the amount goes verbatim.
 * ``stripe``: a Stripe event (``id evt_…``, ``object: event``, ``api_version``, ``created``,
   ``livemode``, ``type``, ``data.object``): a PaymentIntent for ``payment_intent.*``, a Charge
   for ``charge.succeeded``/``charge.refunded``, a Dispute for ``charge.dispute.*``, a Customer
@@ -105,7 +105,7 @@ def build_payload(
     event_time: str | None = None,
     extra: list[tuple[str, str]] | None = None,
 ) -> bytes:
-    """CONTRACT §1's JSON body, built as text so the amount (and every extra value) is sent verbatim."""
+    """The flat JSON body (behaviour.md, "Fields"), built as text: the amount and every extra value go verbatim."""
     parts = [
         f'"transactionId": {json.dumps(transaction_id)}',
         f'"amount": {check_json_value(amount, "--amount")}',
@@ -285,7 +285,7 @@ class EventSpec:
 
 
 def standard_body(spec: EventSpec) -> bytes:
-    """CONTRACT §1's payload: defaults transaction ``txn_…``, amount 12.34 USD."""
+    """The flat payload (behaviour.md, "Fields"): defaults transaction ``txn_…``, amount 12.34 USD."""
     return build_payload(
         spec.transaction_id or "txn_" + new_event_id()[4:16],
         spec.amount if spec.amount is not None else "12.34",

@@ -1,6 +1,6 @@
 """Send a payment webhook to the receiver exactly as a payment provider sends it.
 
-``--provider standard`` (default): CONTRACT §1's payload to ``/``, signed with the Standard
+``--provider standard`` (default): the flat payload (docs/behaviour.md, "Fields") to ``/``, signed with the Standard
 Webhooks headers. ``--provider stripe``: a Stripe event to ``/stripe`` with
 ``Stripe-Signature``. ``--provider adyen``: an Adyen notification to ``/adyen`` whose item
 carries ``additionalData.hmacSignature``. Every signature is made by webhook_cli.signing,

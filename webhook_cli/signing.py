@@ -8,7 +8,7 @@
 | `adyen`    | `/adyen`  | `Adyen.util.generate_notification_sig` (Adyen's Python API library)       |
 
 A :class:`Delivery` is what the provider puts on the wire: the path of the Function URL
-(CONTRACT §4), the headers and the body bytes. The sender, the replay tool, the demo,
+(behaviour.md, "Providers"), the headers and the body bytes. The sender, the replay tool, the demo,
 the tests and the bench build their deliveries here, so a signing rule lives in one file
 and is the provider's own. This module never computes an HMAC itself; the ``*_signed_by``
 checks (used by the replay tool to refuse copies altered in the queue) go through the

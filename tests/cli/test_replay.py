@@ -28,7 +28,7 @@ THREE_DAYS_AGO = int(time.time()) - 3 * 86400
 def message(
     body: bytes, headers: Mapping[str, str], event_id: str | None, *, schema: str = "webhook-quarantine/1", **extra
 ) -> str:
-    """A quarantine message as lambda_src/webhook/quarantine.py writes it (plus the provider fields of §4)."""
+    """A quarantine message as lambda_src/webhook/quarantine.py writes it (with its provider and path)."""
     data = {
         "schema": schema,
         "receivedAt": "2026-11-28T10:00:00.000Z",

@@ -148,7 +148,7 @@ def test_up_writes_local_env_and_state(local_stack: Stack):
     assert env["AWS_ACCESS_KEY_ID"].startswith("AKIA") and env["AWS_SECRET_ACCESS_KEY"] != "testing"
     outputs = json.loads((local_stack.build / "state.json").read_text())["values"]["outputs"]
     parameters = (outputs.get("provider_secret_parameter_names") or {}).get("value") or {}
-    if "stripe" in parameters:  # per-provider parameters (CONTRACT §4), when the stack has them
+    if "stripe" in parameters:  # per-provider parameters (behaviour.md, "Providers"), when the stack has them
         assert env["STRIPE_SECRET"].startswith("whsec_") and env["STRIPE_SECRET_PARAM"] == parameters["stripe"]
     if "adyen" in parameters:
         assert len(env["ADYEN_HMAC_KEY"]) == 64 and bytes.fromhex(env["ADYEN_HMAC_KEY"])

@@ -127,7 +127,7 @@ def number(item: dict[str, Any], name: str = "amount") -> Decimal:
     return Decimal(item[name]["N"])
 
 
-# --- CONTRACT §4/§5: the provider paths and the payments table -----------------------------
+# --- behaviour.md "Providers"/"Payment status": the provider paths and the payments table -----------------------------
 
 STRIPE_PARAM = "/webhook/functest/stripe-signing-secret"
 ADYEN_PARAM = "/webhook/functest/adyen-hmac-key"

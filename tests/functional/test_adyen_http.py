@@ -1,4 +1,4 @@
-"""CONTRACT §4 ``/adyen`` through handler.handler on moto, items signed by Adyen's SDK."""
+"""behaviour.md "Providers" ``/adyen`` through handler.handler on moto, items signed by Adyen's SDK."""
 
 from __future__ import annotations
 

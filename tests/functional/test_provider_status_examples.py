@@ -1,4 +1,4 @@
-"""CONTRACT §5 examples through handler.handler on moto: the events table and the payments table."""
+"""behaviour.md "Payment status" examples through handler.handler on moto: the events table and the payments table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CONTRACT §4 ``/stripe`` through handler.handler on moto, deliveries signed by stripe-python."""
+"""behaviour.md "Providers" ``/stripe`` through handler.handler on moto, deliveries signed by stripe-python."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The root module applied to the emulator (moto with AWS's answers, see local_stack/emulator/aws_answers.py):
 
-* issue 11 (1): after the operator puts the real secrets with the AWS API, a refresh
-  and a plan keep them out of the state (and out of the plan file);
-* issue 11 (2): the function's policy holds each Function URL permission exactly
+* after the operator puts the real secrets with the AWS API, a refresh and a plan keep
+  them out of the state (and out of the plan file);
+* the function's policy holds each Function URL permission exactly
   once, with its condition; removing the URL removes both; destroy leaves nothing;
 * the applied role policy names exactly the enabled providers' parameters and both tables.
 

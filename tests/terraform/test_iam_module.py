@@ -119,6 +119,6 @@ def test_secret_parameters_are_exactly_the_given_ones(planner: Planner) -> None:
 
 
 def test_role_arn_is_output_only_after_the_policy_is_attached(iam_plan: Any) -> None:
-    """Issue 11 (5): the function is created with the role only once its policy exists."""
+    """The function is created with the role only once its policy exists."""
     output = iam_plan["configuration"]["root_module"]["outputs"]["role_arn"]
     assert output.get("depends_on") == ["aws_iam_role_policy.this"]

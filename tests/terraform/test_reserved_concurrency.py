@@ -1,4 +1,4 @@
-"""Issue 11 (3): reserved concurrency 100 by default, null = unreserved, and a
+"""Reserved concurrency 100 by default, null = unreserved, and a
 plan-time check that warns (never fails) when the account's concurrency quota
 (Service Quotas L-B99A9384) leaves no room for the reservation."""
 

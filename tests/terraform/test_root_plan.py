@@ -1,4 +1,4 @@
-"""The root module's plan satisfies every invariant of the stack (CONTRACT §2)."""
+"""The root module's plan satisfies every invariant of the stack (behaviour.md, "The stack")."""
 
 from __future__ import annotations
 

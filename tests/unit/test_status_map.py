@@ -1,4 +1,4 @@
-"""CONTRACT §5's status mapping, row by row."""
+"""behaviour.md's "Payment status" status mapping, row by row."""
 
 from __future__ import annotations
 
