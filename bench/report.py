@@ -37,7 +37,7 @@ def assemble(
         "handler_overhead_ratio": rnd(ratio(p50.get("ours"), p50.get("bare_put"))),
         "handler_cpu_us": rnd(common.median(cpu), 1) if cpu else None,
         # verify + parse + map of a 1 KB event per provider path (bench/provider_cpu.py)
-        "provider_cpu_us": {name: per_provider[name] for name in NAMES} if per_provider else None,
+        "provider_cpu_us": {n: per_provider[n] for n in NAMES if n in per_provider} if per_provider else None,
         "cold_import_ms": rnd(imp.get("ours"), 2),
         "boto3_import_ms": rnd(imp.get("boto3"), 2),
         "zip_bytes": zip_info["zip_bytes"] if zip_info else None,

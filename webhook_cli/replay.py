@@ -44,7 +44,7 @@ from pathlib import Path
 from webhook_cli import signing
 from webhook_cli.providers import PARAMETER_OUTPUT, REGISTRY
 from webhook_cli.redrive import ACTIONS, Post, Report, Secrets, SqsQueue, replay
-from webhook_cli.settings import Settings, load
+from webhook_cli.settings import Settings, SettingsError, with_function_url
 from webhook_cli.transport import post
 
 PROG = "python -m webhook_cli.replay"
@@ -136,12 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
     try:
-        settings = load(args.env_file)
-    except OSError as exc:
-        return fail(f"cannot read env file {args.env_file}: {exc.strerror}")
-    url = settings.get("FUNCTION_URL", args.url)
-    if not url:
-        return fail("need --url (or FUNCTION_URL, or an env file)")
+        settings, url = with_function_url(args.env_file, args.url)
+    except SettingsError as exc:
+        return fail(str(exc))
 
     import boto3
 

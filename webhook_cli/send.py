@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from webhook_cli import events, signing
 from webhook_cli.providers import REGISTRY
 from webhook_cli.send_options import PROG, UsageError, parse_args
-from webhook_cli.settings import Settings, load
+from webhook_cli.settings import Settings, SettingsError, with_function_url
 from webhook_cli.transport import Answer, post
 
 EXIT_OK = 0  # every delivery answered 2xx
@@ -133,12 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
 
     try:
-        settings = load(args.env_file)
-    except OSError as exc:
-        return fail(f"cannot read env file {args.env_file}: {exc.strerror}")
-    url = settings.get("FUNCTION_URL", args.url)
-    if not url:
-        return fail("no URL: pass --url, set FUNCTION_URL, or run `make up` first (it writes build/local.env)")
+        settings, url = with_function_url(args.env_file, args.url)
+    except SettingsError as exc:
+        return fail(str(exc))
     try:
         secrets = find_secrets(args, settings)
         body = build_body(args)

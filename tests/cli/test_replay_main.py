@@ -149,6 +149,6 @@ def test_the_queue_comes_from_the_function_name_and_params_from_the_environment(
 
 def test_without_url_or_any_secret_it_is_a_usage_error(aws, sent, capsys):
     assert replay.main(["--env-file", "/dev/null", "--queue-url", aws["queue"]]) == 2
-    assert "need --url" in capsys.readouterr().err
+    assert "no URL: pass --url" in capsys.readouterr().err
     assert replay.main(cli("--queue-url", aws["queue"])) == 2
     assert "no usable secret" in capsys.readouterr().err
