@@ -21,6 +21,8 @@ EVENTS_DIR = Path(__file__).resolve().parent / "events"
 sys.dont_write_bytecode = True
 # The processes tests start (`python -m local_stack`, the CLIs) import the harness and the
 # function's package the way the Makefile provides them: on PYTHONPATH (not on sys.path).
+# They import lambda_src too, so they write no bytecode either.
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 os.environ["PYTHONPATH"] = os.pathsep.join(
     dict.fromkeys([str(ROOT), str(LAMBDA_SRC), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
 )
