@@ -1,8 +1,8 @@
 """Plan tests: tftest runs `terraform plan` on a copy of a module in a temp dir,
 with moto server answering the data sources through AWS_ENDPOINT_URL. The
-harness itself (Planner, Stack, Emulator, inventory helpers) is harness.py,
-shared with tests/iam; test modules import from there (a module name of their
-own: several test folders have a conftest.py)."""
+harness itself (Planner, Stack, inventory helpers; the emulator is the local stack's)
+is tests/terraform/harness.py, shared with tests/iam, imported by package name
+(`tests.terraform.harness`)."""
 
 from __future__ import annotations
 
