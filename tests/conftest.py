@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -12,11 +13,19 @@ from typing import Any
 
 import pytest
 
-LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
+ROOT = Path(__file__).resolve().parent.parent
+LAMBDA_SRC = ROOT / "lambda_src"
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 # No __pycache__ inside lambda_src: it is zipped as-is for the function.
 # (lambda_src and the repository root are on sys.path through pyproject's pytest `pythonpath`.)
 sys.dont_write_bytecode = True
+# The processes tests start (`python -m local_stack`, the CLIs) import the harness and the
+# function's package the way the Makefile provides them: on PYTHONPATH (not on sys.path).
+# They import lambda_src too, so they write no bytecode either.
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    dict.fromkeys([str(ROOT), str(LAMBDA_SRC), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+)
 
 from webhook.signature import decode_secrets, sign  # noqa: E402
 

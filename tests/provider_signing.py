@@ -4,15 +4,13 @@ The signing goes through ``webhook_cli.signing`` (the project's one place that s
 with the SDKs): Stripe ``stripe.WebhookSignature.generate_signature_header``
 (stripe-python 16.1.0), Adyen ``Adyen.util.generate_notification_sig`` (Adyen 16.0.0)
 on every item, Standard Webhooks ``standardwebhooks.Webhook.sign`` (1.1.0).
-The events are Function URL payload 2.0 events, as in :func:`conftest.build_event`.
+The events are Function URL payload 2.0 events, as in :func:`tests.conftest.build_event`.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -105,33 +103,14 @@ def stripe_payment(
 
 
 def sign_adyen_items(items: Sequence[Mapping[str, Any]], key: str = ADYEN_HMAC_KEY) -> list[dict[str, Any]]:
-    """Each NotificationRequestItem with ``additionalData.hmacSignature`` set by Adyen's SDK."""
+    """Each NotificationRequestItem with ``additionalData.hmacSignature`` set by Adyen's SDK (webhook_cli.signing)."""
     signed = []
-    for item in items:
-        item = copy.deepcopy(dict(item))
+    for original in items:
+        item = copy.deepcopy(dict(original))
         item.setdefault("additionalData", {}).pop("hmacSignature", None)
-        unsigned = {k: v for k, v in item.items() if k != "additionalData"}
-        if "amount" in unsigned:
-            notification = {"notificationItems": [{"NotificationRequestItem": unsigned}]}
-            signed_item = signing.sign_adyen_notification(notification, key)["notificationItems"][0]
-            signature = signed_item["NotificationRequestItem"]["additionalData"]["hmacSignature"]
-        else:  # the SDK cannot sign an item without amount (KeyError); same scheme, empty value/currency
-            signature = _adyen_hmac(unsigned, key)
-        item["additionalData"]["hmacSignature"] = signature
+        item["additionalData"]["hmacSignature"] = signing.adyen_item_signature(item, key)
         signed.append(item)
     return signed
-
-
-def _adyen_hmac(item: Mapping[str, Any], key: str) -> str:
-    names = ("pspReference", "originalReference", "merchantAccountCode", "merchantReference")
-    fields = [str(item.get(n, "")) for n in names] + [
-        "",
-        "",
-        str(item.get("eventCode", "")),
-        str(item.get("success", "")),
-    ]
-    mac = hmac.new(bytes.fromhex(key), ":".join(fields).encode(), hashlib.sha256).digest()
-    return base64.b64encode(mac).decode()
 
 
 def adyen_body(items: Sequence[Mapping[str, Any]], *, key: str = ADYEN_HMAC_KEY, sign: bool = True) -> bytes:

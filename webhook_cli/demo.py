@@ -7,7 +7,7 @@ with each payment's current status beside them -> down.
 
     python -m webhook_cli.demo [--environment-suffix dev] [--verbose]
 
-The stack's up/down are local_stack.stack's; the demo imports the stack, never the reverse.
+The stack's up/down are local_stack.lifecycle's; the demo imports the stack, never the reverse.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Payments:
-    """The demo's payments and the status each must end in (CONTRACT §5)."""
+    """The demo's payments and the status each must end in (behaviour.md, "Payment status")."""
 
     standard: str
     stripe: str
@@ -245,7 +245,7 @@ def transactions_table(items: Sequence[Mapping[str, str]], payments: Mapping[str
 
 
 def check_statuses(payments: Mapping[str, Mapping[str, str]], expected: Mapping[str, str]) -> list[str]:
-    """A line per expected payment: its current status against the one CONTRACT §5 gives."""
+    """A line per expected payment: its current status against the one behaviour.md "Payment status" gives."""
     lines = []
     for tx, status in expected.items():
         found = payments.get(tx, {}).get("status")
@@ -278,7 +278,7 @@ def show_stored(values: Mapping[str, str], payments: Payments, delivered: Sequen
         say("  - No payments table in this stack (PAYMENTS_TABLE_NAME unset): no current status to show.")
         return ok
     say("  - Each payment's current status is the greatest of its events by (known, event time, rank,")
-    say("    eventId), whatever the delivery order (CONTRACT §5): the refund arrived first and still wins;")
+    say("    eventId), whatever the delivery order (docs/behaviour.md): the refund arrived first and still wins;")
     say("    the capture arrived before the authorisation and still wins.")
     say("    (* marks the event each payment item holds.)")
     lines = check_statuses(payment_items, payments.expected({step.delivery.provider for step in delivered}))
@@ -361,9 +361,8 @@ def heading(text: str) -> None:
     say(f"== {text} " + "=" * max(3, WIDTH - len(text) - 4))
 
 
-def run(stack: Any, suffix: str, verbose: bool = False) -> int:
-    """The demo on ``stack`` (local_stack.stack: its layout_from_env, up, down, new_secret)."""
-    layout = stack.layout_from_env()
+def run(stack: Any, layout: Any, suffix: str, verbose: bool = False) -> int:
+    """The demo on ``stack`` (local_stack.lifecycle: its up and down) in the build folder ``layout``."""
     say("Payment webhook receiver: local demo")
     say("It starts the stack on a local AWS emulator, sends webhooks the way Standard Webhooks senders,")
     say("Stripe and Adyen do, shows what the receiver answered and stored, and tears everything down again.")
@@ -373,7 +372,7 @@ def run(stack: Any, suffix: str, verbose: bool = False) -> int:
     try:
         values = stack.up(layout, suffix, verbose)
         payments = new_payments()
-        planned = steps(values, payments, int(time.time()), stack.new_secret())
+        planned = steps(values, payments, int(time.time()), signing.new_standard_secret())
         heading(f"2/4  Sending signed webhooks to {values['FUNCTION_URL']}")
         say(" Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature) on /, Stripe events")
         say(" (Stripe-Signature) on /stripe, Adyen notifications (hmacSignature in each item) on /adyen,")
@@ -412,11 +411,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--environment-suffix", default=os.environ.get("ENV_SUFFIX") or "dev")
     parser.add_argument("--verbose", action="store_true", help="show Terraform's whole output")
     args = parser.parse_args(argv)
-    from local_stack import stack  # the demo uses the stack; the stack never imports the demo
+    from local_stack import lifecycle  # the demo uses the stack; the stack never imports the demo
+    from local_stack.layout import layout_from_env
 
     try:
-        return run(stack, args.environment_suffix, args.verbose)
-    except stack.StackError as exc:  # the message says which step failed and where its log is
+        return run(lifecycle, layout_from_env(), args.environment_suffix, args.verbose)
+    except lifecycle.ERRORS as exc:  # the message says which step failed and where its log is
         say(f"\nerror: {exc}")
         return 1
     except KeyboardInterrupt:

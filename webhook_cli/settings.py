@@ -71,3 +71,19 @@ def load(env_file: Path | None, *, use_default: bool = True) -> Settings:
     if path is not None and (env_file is not None or path.exists()):
         values = read_env_file(path)
     return Settings(values, dict(os.environ))
+
+
+class SettingsError(ValueError):
+    """An env file that cannot be read, or no Function URL anywhere."""
+
+
+def with_function_url(env_file: Path | None, url_option: str | None) -> tuple[Settings, str]:
+    """The settings and the receiver's Function URL (option, FUNCTION_URL, env file), or SettingsError."""
+    try:
+        settings = load(env_file)
+    except OSError as exc:
+        raise SettingsError(f"cannot read env file {env_file}: {exc.strerror}") from None
+    url = settings.get("FUNCTION_URL", url_option)
+    if not url:
+        raise SettingsError("no URL: pass --url, set FUNCTION_URL, or run `make up` first (it writes build/local.env)")
+    return settings, url

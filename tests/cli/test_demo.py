@@ -152,11 +152,9 @@ def test_down_runs_even_when_up_fails(tmp_path, capsys):
         return True
 
     layout = SimpleNamespace(rel=str, logs=tmp_path)
-    fake = SimpleNamespace(
-        layout_from_env=lambda: layout, up=up, down=down, new_secret=lambda: WRONG, StackError=StackError
-    )
+    fake = SimpleNamespace(up=up, down=down)
     with pytest.raises(StackError):
-        demo.run(fake, "dev")
+        demo.run(fake, layout, "dev")
     assert calls == [("up", "dev"), ("down",)]
 
 

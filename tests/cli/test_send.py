@@ -10,7 +10,7 @@ import pytest
 import standardwebhooks
 import stripe
 
-from webhook_cli import send, signing
+from webhook_cli import events, send, signing
 from webhook_cli.settings import Settings, load
 
 SECRET = "whsec_" + base64.b64encode(b"cli-test-standard-secret-32byte").decode()
@@ -32,8 +32,8 @@ def args(*argv: str):
         (["--provider", "stripe", "--success", "false"], "--success is for --provider adyen"),
         (["--provider", "stripe", "--payload-provider", "x"], "--payload-provider is for --provider standard"),
         (["--provider", "stripe", "--amount-minor", "19.99"], "--amount-minor: '19.99' is not an integer"),
-        (["--provider", "adyen", "--timestamp-offset", "-600"], "Adyen's signature has no timestamp"),
-        (["--provider", "adyen", "--secret", "aa", "--secret", "bb"], "one HMAC key"),
+        (["--provider", "adyen", "--timestamp-offset", "-600"], "adyen's signature has no timestamp"),
+        (["--provider", "adyen", "--secret", "aa", "--secret", "bb"], "adyen signs with one key"),
         (["--file", "x.json", "--currency", "EUR"], "--file sends the file as it is"),
         (["--file", "x.json", "--amount", ""], "--file sends the file as it is"),
         (["--repeat", "0"], "--repeat must be at least 1"),
@@ -117,13 +117,13 @@ def test_options_map_onto_each_providers_fields():
     [("1796122800", 1796122800), ("2026-12-01T11:00:00Z", 1796122800), ("2026-12-01T12:00:00+01:00", 1796122800)],
 )
 def test_stripe_created_accepts_unix_seconds_or_iso_8601_with_an_offset(text, expected):
-    assert send.stripe_created(text) == expected
+    assert events.stripe_created(text) == expected
 
 
 @pytest.mark.parametrize("text", ["2026-12-01T11:00:00", "yesterday"])
 def test_stripe_created_refuses_ambiguous_times(text):
-    with pytest.raises(send.UsageError):
-        send.stripe_created(text)
+    with pytest.raises(ValueError, match="--event-time"):
+        events.stripe_created(text)
 
 
 def test_signers_sign_with_the_providers_scheme_and_retry_as_they_do():

@@ -15,15 +15,15 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import handler as handler_module
 import pytest
 from botocore.stub import Stubber
+
+import handler as handler_module
 from webhook import aws as aws_clients
 from webhook import validation, wiring
 from webhook.quarantine import decode_message
 from webhook.raw_body import raw_event_text
-
-from webhook_cli import replay as replay_quarantine
+from webhook_cli import redrive as replay_quarantine
 from webhook_cli.signing import Delivery
 
 QUEUE = "webhook-quarantine-functest"
@@ -184,7 +184,7 @@ def fixed(monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_replay_after_the_fix_stores_each_event_once_and_empties_the_queue(
     aws: Any, queue: str, invoke: Any, make_event: Any, make_payload: Any, secret: str, fixed: Any
 ) -> None:
-    keys = replay_quarantine.ReplaySecrets(standard=(secret,))
+    keys = dict(standard=(secret,))
     bodies = {f"msg_r{i}": make_payload(transactionId=f"txn_r{i}", currency=BAD_CURRENCY) for i in range(3)}
     for event_id, body in bodies.items():
         assert invoke(make_event(body, webhook_id=event_id, timestamp=int(time.time()) - 600)).status == 401
@@ -231,7 +231,7 @@ def test_replay_leaves_altered_or_foreign_messages_alone(
     sqs.send_message(QueueUrl=queue, MessageBody="not a quarantine message")
     fixed()
     report = replay_quarantine.replay(
-        sqs_queue(queue), handler_post, replay_quarantine.ReplaySecrets(standard=(secret,))
+        sqs_queue(queue), handler_post, dict(standard=(secret,))
     )
     assert sorted(line.action for line in report.lines) == ["malformed", "unverified"]
     assert report.deleted == 0 and len(messages(queue)) == 2
@@ -246,7 +246,7 @@ def test_replay_after_a_secret_rotation_needs_allow_unverified(
     aws.set_secret(new_secret)  # the old secret is gone
     wiring.reset(clients=False)
     fixed()
-    keys = replay_quarantine.ReplaySecrets(standard=(new_secret,))
+    keys = dict(standard=(new_secret,))
     report = replay_quarantine.replay(sqs_queue(queue), handler_post, keys)
     assert [line.action for line in report.lines] == ["unverified"] and len(messages(queue)) == 1
     report = replay_quarantine.replay(sqs_queue(queue), handler_post, keys, allow_unverified=True)
@@ -262,7 +262,7 @@ def test_dry_run_sends_and_deletes_nothing(
     report = replay_quarantine.replay(
         sqs_queue(queue),
         lambda d: sent.append(d) or 200,
-        replay_quarantine.ReplaySecrets(standard=(secret,)),
+        dict(standard=(secret,)),
         dry_run=True,
     )
     assert [line.action for line in report.lines] == ["listed"] and sent == []

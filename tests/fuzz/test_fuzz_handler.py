@@ -3,7 +3,7 @@
 Arbitrary raw Function URL events (methods, headers, bodies, base64 flags, events
 that are not even objects), signed-but-garbage payloads, and authentic events
 tampered with one change at a time. The oracle for "valid" is written from the
-contract (CONTRACT.md section 1 and lambda_src/README.md), independently of the
+contract (docs/behaviour.md, "Receiving a delivery" and lambda_src/README.md), independently of the
 handler's code: a 200 must be a valid payload, stored exactly as sent; a signed
 refusal must be a 400 whose body went to the quarantine byte for byte.
 
@@ -21,6 +21,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from webhook.currencies import ISO_4217_CODES
 from webhook.quarantine import QuarantinedEvent
 from webhook.service import Dependencies, WebhookService
@@ -323,7 +324,7 @@ _DATE_TIME = re.compile(
 
 
 def _iso(text: str) -> bool:
-    """ISO-8601 / RFC 3339 date-times only (issue 12): the grammar, then real calendar values."""
+    """ISO-8601 / RFC 3339 date-times only: the grammar, then real calendar values."""
     match = _DATE_TIME.fullmatch(text)
     if match is None:
         return False

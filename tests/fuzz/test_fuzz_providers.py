@@ -18,6 +18,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from webhook.exponents import adyen_exponent, from_minor, stripe_exponent
 from webhook.quarantine import QuarantinedEvent
 from webhook.service import Dependencies, WebhookService

@@ -1,4 +1,4 @@
-"""IAM enforced in the emulator (local_stack.iam + local_stack.moto_server), without Terraform.
+"""IAM enforced in the emulator (local_stack.iam + local_stack.emulator.server), without Terraform.
 
 A role shaped like the function's (PutItem on one table, GetParameter of one parameter),
 assumed the way the local Function URL assumes it: what it needs is allowed on the exact
@@ -15,7 +15,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local_stack import iam, stack
+from local_stack import iam, processes
+from local_stack.emulator import SERVER_MODULE, Emulator
+from local_stack.layout import boto3_kwargs
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -31,18 +33,27 @@ class Enforced:
         self.admin = admin
 
     def client(self, service: str, credentials: iam.Credentials | None = None) -> Any:
-        return boto3.client(service, **stack.boto3_kwargs(self.endpoint, credentials or self.admin))
+        return boto3.client(service, **boto3_kwargs(self.endpoint, credentials or self.admin))
+
+
+def bootstrap(endpoint: str) -> iam.Credentials:
+    """What `make up` does first: the harness user, then proof that IAM is on."""
+    credentials = iam.create_harness_user(endpoint, "us-east-1")
+    iam.check_enforced(endpoint, "us-east-1", credentials)
+    return credentials
 
 
 @pytest.fixture(scope="module")
 def enforced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enforced]:
-    layout = stack.Layout(tmp_path_factory.mktemp("iam-emulator"))
-    pid, port = stack.start_emulator(layout, enforce_iam=True)
+    emulator = Emulator(
+        tmp_path_factory.mktemp("iam-emulator") / "emulator.log", unauthenticated_calls=iam.BOOTSTRAP_CALLS
+    ).start()
+    pid, port = emulator.pid, emulator.port
     try:
         endpoint = f"http://127.0.0.1:{port}"
-        yield Enforced(endpoint, stack.bootstrap_iam(endpoint))
+        yield Enforced(endpoint, bootstrap(endpoint))
     finally:
-        stack.stop_process(pid, stack.EMULATOR_MARKER, "emulator")
+        processes.stop_process(pid, SERVER_MODULE, "emulator", print)
 
 
 @pytest.fixture(scope="module")
@@ -144,18 +155,18 @@ def test_the_unauthenticated_call_for_assume_role_is_used_up(enforced: Enforced,
 
 
 def test_an_emulator_without_iam_is_not_mistaken_for_one_with(tmp_path):
-    layout = stack.Layout(tmp_path)
-    pid, port = stack.start_emulator(layout)
+    emulator = Emulator(tmp_path / "emulator.log").start()
+    pid, port = emulator.pid, emulator.port
     try:
         endpoint = f"http://127.0.0.1:{port}"
         with pytest.raises(iam.IamError, match="accepts every call"):
             iam.assume_function_role(endpoint, "us-east-1", "arn:aws:iam::123456789012:role/x", "x", None, True)
     finally:
-        stack.stop_process(pid, stack.EMULATOR_MARKER, "emulator")
+        processes.stop_process(pid, SERVER_MODULE, "emulator", print)
 
 
 def test_rest_calls_without_a_body_verify(enforced: Enforced):
-    """Lambda's GET/DELETE calls: moto would re-sign them over its parsed headers (moto_server.py, 4.)."""
+    """Lambda's GET/DELETE calls: moto would re-sign them over its parsed headers (emulator/server.py, 4.)."""
     lam = enforced.client("lambda")
     assert "Functions" in lam.list_functions()
     with pytest.raises(ClientError) as missing:
