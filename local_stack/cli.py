@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from local_stack import lifecycle
+from local_stack import lifecycle, teardown
 from local_stack.layout import layout_from_env, say
 
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "up":
             lifecycle.up(layout, args.environment_suffix, args.verbose)
             return 0
-        return 0 if lifecycle.down(layout, args.verbose) else 1
+        return 0 if teardown.down(layout, args.verbose) else 1
     except lifecycle.ERRORS as exc:
         say(f"\nerror: {exc}")
         return 1

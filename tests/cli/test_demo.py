@@ -164,7 +164,7 @@ def test_the_events_shown_are_each_payments_status_changes_in_order_beside_its_c
     import boto3
     from moto import mock_aws
 
-    from local_stack.emulator import create_payments_table
+    from local_stack.emulator.fixtures import create_payments_table
 
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)

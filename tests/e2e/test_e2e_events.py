@@ -3,7 +3,7 @@ Function URL -> the tables' streams -> the publisher on AWS's Lambda runtime, fe
 stream poller -> the SQS FIFO queue, read with webhook_cli.consume.
 
 Each payment's `payment.status_changed` messages arrive in the order the payments table
-changed (CONTRACT §5's order, whatever the delivery order), and each stored event is
+changed (docs/behaviour.md's order ("Payment status"), whatever the delivery order), and each stored event is
 announced once by a `payment.event_received`, amounts exact as decimal strings.
 
 Needs Terraform (or OpenTofu via TERRAFORM=tofu) with the providers available, and
@@ -23,8 +23,9 @@ from typing import Any
 import boto3
 import pytest
 
-from local_stack import stack
+from local_stack import processes
 from local_stack.envfile import read_env_file
+from local_stack.layout import boto3_kwargs
 from webhook_cli import consume, events
 from webhook_cli import send as send_webhook
 
@@ -58,8 +59,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         run_stack(build, "down")
         for key in ("EMULATOR_PID", "GATEWAY_PID", "STREAM_RUNNER_PID"):
             pid = int(values.get(key) or 0)
-            if stack.pid_alive(pid):  # only if `down` failed: never leave our processes behind
-                stack.stop_process(pid, "", f"leftover pid {pid}")
+            if processes.pid_alive(pid):  # only if `down` failed: never leave our processes behind
+                processes.stop_process(pid, "", f"leftover pid {pid}", print)
 
 
 def deliver(env: dict[str, str], tx: str, status: str, at: str, event_id: str) -> None:
@@ -70,7 +71,7 @@ def deliver(env: dict[str, str], tx: str, status: str, at: str, event_id: str) -
 
 def read_queue(env: dict[str, str], until: Any, timeout: float = 120) -> list[dict[str, Any]]:
     """Every CloudEvent from the FIFO queue (deduplicated by id, deleted) until ``until(events)``."""
-    sqs = boto3.client("sqs", **stack.boto3_kwargs(env["AWS_ENDPOINT_URL"], env))
+    sqs = boto3.client("sqs", **boto3_kwargs(env["AWS_ENDPOINT_URL"], env))
     consumer = consume.Consumer(sqs, env["EVENTS_QUEUE_URL"])
     found: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
@@ -86,7 +87,7 @@ def test_local_env_names_the_queue_and_the_bus(env: dict[str, str]):
     assert env["EVENTS_QUEUE_URL"].endswith(".fifo")
     assert "EVENT_BUS_NAME" in env  # the bus is on by default; empty when event_bus_enabled = false
     assert env["EVENT_BUS_NAME"]
-    assert stack.pid_alive(int(env["STREAM_RUNNER_PID"]))
+    assert processes.pid_alive(int(env["STREAM_RUNNER_PID"]))
 
 
 def test_out_of_order_deliveries_reach_the_fifo_queue_in_status_order(env: dict[str, str]):

@@ -31,12 +31,12 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from webhook.raw_body import raw_event_text
 
 from local_stack import iam, processes
 from local_stack.envfile import read_env_file
 from local_stack.layout import boto3_kwargs
 from local_stack.terraform import walk_resources
+from webhook.raw_body import raw_event_text
 from webhook_cli import events
 from webhook_cli import send as send_webhook
 

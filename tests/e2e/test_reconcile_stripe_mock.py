@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from webhook.reconcile.client import StripeAuthError, StripeError, StripeEventsClient
 from webhook.reconcile.page import parse_page
 from webhook.reconcile.run import Reconciler, list_params

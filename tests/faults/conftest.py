@@ -38,7 +38,6 @@ from typing import Any
 
 import boto3
 import pytest
-from webhook.raw_body import raw_event_text
 
 from local_stack import processes
 from local_stack.emulator import SERVER_MODULE, Emulator
@@ -46,6 +45,7 @@ from local_stack.emulator.fixtures import create_function, create_transactions_t
 from local_stack.envfile import read_env_file
 from local_stack.gateway import launch
 from local_stack.layout import Layout, boto3_kwargs
+from webhook.raw_body import raw_event_text
 from webhook.signature import decode_secrets, sign
 from webhook_cli.signing import new_standard_secret
 

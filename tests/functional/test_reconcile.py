@@ -14,8 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
 import reconcile
-from provider_signing import stripe_body, stripe_event, stripe_payment
+from tests.provider_signing import stripe_body, stripe_event, stripe_payment
 from webhook.raw_body import raw_event_text
 from webhook.reconcile.client import StripeAuthError, StripeError
 from webhook.reconcile.run import EVENT_TYPES

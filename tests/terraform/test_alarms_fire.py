@@ -29,12 +29,13 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
-import handler as handler_module
 import pytest
-from cloudwatch_patterns import Datapoint, MetricFilter, datapoints, evaluate_math
-from harness import Planner, load_inventory
 from moto import mock_aws
-from provider_signing import (
+
+import handler as handler_module
+from local_stack.emulator.fixtures import create_transactions_table
+from tests.cloudwatch_patterns import Datapoint, MetricFilter, datapoints, evaluate_math
+from tests.provider_signing import (
     ADYEN_HMAC_KEY,
     STRIPE_SECRET,
     adyen_event,
@@ -45,9 +46,8 @@ from provider_signing import (
     stripe_event,
     stripe_payment,
 )
+from tests.terraform.harness import Planner, load_inventory
 from webhook import wiring
-
-from local_stack.emulator import create_transactions_table
 
 INVENTORY = load_inventory("root_default.json")
 REGION = "eu-west-1"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from tests.provider_signing import (
     ADYEN_HMAC_KEY,
     STRIPE_SECRET,

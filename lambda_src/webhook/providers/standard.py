@@ -1,4 +1,4 @@
-"""``/`` and ``/standard``: Standard Webhooks signature, CONTRACT §1's payload; ``eventId`` = ``webhook-id``."""
+"""``/`` and ``/standard``: Standard Webhooks signature, docs/behaviour.md's payload ("Fields"); ``eventId`` = ``webhook-id``."""
 
 from __future__ import annotations
 
