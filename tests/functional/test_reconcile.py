@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import reconcile
-from tests.provider_signing import stripe_body, stripe_event, stripe_payment
+from tests.provider_signing import STRIPE_SECRET, stripe_body, stripe_event, stripe_payment
 from tests.stripe_api_fake import FakeStripe, page
 from webhook.raw_body import raw_event_text
 from webhook.reconcile.client import StripeAuthError, StripeError
@@ -126,6 +126,29 @@ def test_refused_and_ignored_events_are_counted_and_refused_kept(
     )
     assert copy.body == refused.encode()
     assert [item["eventId"]["S"] for item in aws.items()] == ["evt_rec_ok"]
+
+
+def test_a_refused_listed_event_replays_only_with_allow_unverified(
+    aws: Any,
+    stripe: FakeStripe,
+    queue: str,  # noqa: F811 - the imported fixture
+) -> None:
+    import boto3
+
+    from webhook_cli import redrive, signing
+
+    stripe.pages = [(200, page(text("evt_rec_bad").replace('"amount": 2000', '"amount": 19.99', 1)))]
+    assert reconcile.handler({}, None)["refused"] == 1
+    sqs = boto3.client("sqs", region_name="eu-west-1")
+    (message,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+    copy = redrive.read_copy(message["Body"])
+    # Listed from the API, never delivered: no Stripe-Signature, so nothing for the replay to verify.
+    assert (copy.provider, copy.event_id, dict(copy.headers)) == ("stripe", "evt_rec_bad", {})
+    secrets = {"stripe": (STRIPE_SECRET,)}
+    assert redrive.decide([copy], secrets) == ("unverified", None)
+    assert redrive.decide([copy], secrets, allow_unverified=True) == ("send", copy)
+    replayed = redrive.replay_delivery(copy, secrets, int(time.time()))  # re-signed with the current secret
+    assert signing.stripe_signed_by([STRIPE_SECRET], replayed.headers, replayed.body)
 
 
 def test_operator_cli_runs_the_same_reconciliation(aws: Any, stripe: FakeStripe, tmp_path: Any, capsys: Any) -> None:
