@@ -1,4 +1,6 @@
-"""The request pipeline in contract order (docs/behaviour.md: "Receiving a delivery", "Providers", "Payment status"); see lambda_src/README.md, "Responses".
+"""The request pipeline in the documented order; see lambda_src/README.md, "Responses".
+
+docs/behaviour.md: "Receiving a delivery", "Providers", "Payment status".
 
 route (404) -> method (405) -> size (413) -> the provider's verify (401) ->
 parse + map (400; an authentic refusal is quarantined first) -> per record: the

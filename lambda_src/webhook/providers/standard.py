@@ -1,4 +1,7 @@
-"""``/`` and ``/standard``: Standard Webhooks signature, docs/behaviour.md's payload ("Fields"); ``eventId`` = ``webhook-id``."""
+"""``/`` and ``/standard``: Standard Webhooks signature, the flat payload; ``eventId`` = ``webhook-id``.
+
+docs/behaviour.md, "Signatures" and "Fields".
+"""
 
 from __future__ import annotations
 
