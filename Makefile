@@ -17,6 +17,9 @@ export PATH := $(PATH):$(CACHE)/bin
 VENV      := $(shell $(TOOLCHAIN) venv-path)
 PYTHON    := $(VENV)/bin/python
 PYTEST    := $(PYTHON) -m pytest
+# `make test` runs the suites on this many pytest-xdist workers, a test file per worker at a
+# time (most of the time is Terraform and the local stack waiting); 0 runs them in one process.
+PYTEST_WORKERS ?= 2
 # The harness and the function's package importable as `python -m ...` from the repository
 # root without installing anything (`pip install -e .` installs them as console scripts).
 export PYTHONPATH := $(CURDIR):$(CURDIR)/lambda_src$(if $(PYTHONPATH),:$(PYTHONPATH),)
@@ -45,11 +48,14 @@ lint-tools: ## build tflint, actionlint and terraform-docs into the cache
 # suite itself already ran under tofu.
 TOFU_TESTS := tests/terraform/test_root_plan.py tests/terraform/test_validation.py \
               tests/terraform/test_providers_and_secrets.py tests/terraform/test_reserved_concurrency.py
-TOFU_PASS   = $(if $(filter tofu,$(notdir $(TERRAFORM))),@true,$(TF_ENV) TERRAFORM=tofu $(PYTEST) $(TOFU_TESTS))
+TOFU_PASS   = $(if $(filter tofu,$(notdir $(TERRAFORM))),@true,$(TF_ENV) TERRAFORM=tofu $(PYTHON) -m local_stack.terraform init-once build/init-once-tofu \
+                && $(TF_ENV) TERRAFORM=tofu $(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile $(TOFU_TESTS))
 
 test: tools tofu rie stripe-mock ## everything: ruff + mypy first, then unit, functional, Terraform plan (Terraform and OpenTofu) and end-to-end tests
 	PYTHON=$(PYTHON) tools/lint.sh python
-	$(TF_ENV) $(PYTEST) tests
+	rm -rf build/init-once build/init-once-tofu
+	$(TF_ENV) $(PYTHON) -m local_stack.terraform init-once build/init-once
+	$(TF_ENV) $(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile tests
 	$(TOFU_PASS)
 
 test-unit: tools ## unit tests of the Lambda modules (no network)

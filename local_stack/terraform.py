@@ -58,6 +58,22 @@ def copy_root_module(dest: Path) -> Path:
     return dest
 
 
+def init_once(workdir: Path) -> None:
+    """`terraform init` of a fresh copy of the root module: fills the provider plugin cache
+    before parallel test workers init their own copies (the cache is not safe for concurrent
+    installs of the same provider). `python -m local_stack.terraform init-once DIR`."""
+    copy = copy_root_module(workdir)
+    done = subprocess.run(
+        [terraform_binary(), "init", "-backend=false", "-input=false", "-no-color"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise TerraformError(f"terraform init failed in {copy}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
 def refresh_copy(dest: Path) -> None:
     """A fresh copy of the root module in ``dest``; its .terraform, lock file and state are kept."""
     keep = {".terraform", ".terraform.lock.hcl", *STATE_FILES}
@@ -200,3 +216,11 @@ class Terraform:
             return []
         lines = [line.strip() for line in self.capture("state", "list").splitlines()]
         return [line for line in lines if line and not re.search(r"(^|\.)data\.", line)]
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] != ["init-once"] or len(sys.argv) != 3:
+        raise SystemExit("usage: python -m local_stack.terraform init-once DIR")
+    init_once(Path(sys.argv[2]))
