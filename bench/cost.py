@@ -353,7 +353,40 @@ def compute(
         result["levers"] = levers(ours, cold["ours"], items["ours"], prices)
         payment = items["ours"]["payment_item"]
         result["team_per_month_usd"] = team_months(ours, _bytes(payment), prices)
+        result["reconciler"] = reconciler_per_month(ours, prices)
     return result
+
+
+RECONCILER_RUNS_PER_MONTH = 24 * 365.25 / 12  # stripe_reconcile_schedule's default rate(1 hour)
+RECONCILER_API_WAIT_MS = 1000.0  # assumed: Stripe's events list (one page) as seen from Lambda; not measured here
+
+
+def reconciler_per_month(ours: Plan, prices: Mapping[str, float]) -> dict[str, Any]:
+    """The reconciler's own cost: per month, not per event (it runs hourly whatever the traffic).
+
+    Each run is a cold start (an hour outlives an execution environment), billed as ours
+    (the same package, measured) plus the wait for Stripe's API (assumed), one API-key
+    GetParameter and its KMS Decrypt, one scheduled invocation and ours' log bytes. The
+    events it finds are stored like deliveries and priced per event above.
+    """
+    runs = RECONCILER_RUNS_PER_MONTH
+    lines = {
+        "lambda_requests": runs * prices["lambda_request"],
+        "lambda_duration": runs
+        * (ours.cold_billed_ms + RECONCILER_API_WAIT_MS)
+        / 1000
+        * MEMORY_GB
+        * prices["lambda_arm64_gb_second"],
+        "kms_requests": runs * prices["kms_request"],
+        "scheduler": runs * prices["eventbridge_scheduler_invocation"],
+        "cloudwatch_logs": runs * ours.log_bytes / 1e9 * prices["cloudwatch_logs_ingestion_gb"],
+    }
+    return {
+        "usd_per_month": round(sum(lines.values()), 4),
+        "lines_usd_per_month": {k: round(v, 5) for k, v in lines.items()},
+        "runs_per_month": round(runs, 1),
+        "assumed_api_wait_ms": RECONCILER_API_WAIT_MS,
+    }
 
 
 JSON_LOG_ADDED_BYTES = len(',"timestamp":"2026-12-01T11:00:00.000Z","level":"INFO"')

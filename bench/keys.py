@@ -41,5 +41,6 @@ KEYS = (
     "storage_usd_per_million_events_per_month",
     "publisher_cpu_us_per_record",
     "publisher_cost_per_million_usd",
+    "reconciler_cost_per_month_usd",
     "http",
 )

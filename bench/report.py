@@ -92,6 +92,8 @@ def storage_keys(cost: dict[str, Any] | None) -> dict[str, Any]:
         "storage_bytes_per_event_uncompressed": text,
         "storage_vs_uncompressed_ratio": rnd(ratio(stored, text)),
         "storage_usd_per_million_events_per_month": rnd(sum(monthly.values()), 4) if monthly else None,
+        # hourly whatever the traffic: per month, not per event (bench/cost.py reconciler_per_month)
+        "reconciler_cost_per_month_usd": ((cost or {}).get("reconciler") or {}).get("usd_per_month"),
     }
 
 
@@ -176,6 +178,7 @@ def table(result: dict[str, Any]) -> str:
         ("storage_usd_per_million_events_per_month", "table + PITR per million events kept, per month", " $"),
         ("publisher_cpu_us_per_record", "publisher CPU per stream record (destinations faked)", " us"),
         ("publisher_cost_per_million_usd", "publisher: added cost per million received events", " $"),
+        ("reconciler_cost_per_month_usd", "reconciler (hourly): per month, not per event", " $"),
     ]
     lines = [f"{'key':34} {'value':>12}  {'goal':>10}  {'':4}  meaning", "-" * 110]
     for key, meaning, unit in rows:

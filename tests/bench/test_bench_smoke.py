@@ -81,7 +81,7 @@ def test_cpu_and_cold_import_are_sane(quick_run: tuple[dict[str, Any], str, Path
 def test_cold_start_through_the_runtime_interface_emulator(quick_run: tuple[dict[str, Any], str, Path]) -> None:
     result, _, _ = quick_run
     cold = result["cold_start_ms"]
-    assert set(cold) == {"ours", "seed", "powertools"}
+    assert set(cold) == {"ours", "seed", "powertools", "powertools_same_features"}
     for value in cold.values():
         assert positive(value) and value < 60_000
     assert result["cold_start_vs_seed_ratio"] == pytest.approx(cold["ours"] / cold["seed"], rel=0.01)
@@ -94,6 +94,7 @@ def test_cold_start_through_the_runtime_interface_emulator(quick_run: tuple[dict
         assert figures["warm_invocations"] == figures["n"] * result["meta"]["settings"]["cold_start_warm"]
         assert 1 <= figures["warm_billed_ms_mean"] < 10_000
         assert figures["log_bytes_per_invoke"] > 100  # at least the platform's START/END/REPORT lines
+        assert 0 < figures["function_log_bytes_per_invoke"] < figures["log_bytes_per_invoke"]
 
 
 def test_cost_per_million_events(quick_run: tuple[dict[str, Any], str, Path]) -> None:
@@ -128,6 +129,7 @@ def test_cost_per_million_events(quick_run: tuple[dict[str, Any], str, Path]) ->
     assert ours["event_item"]["bytes"] < ours["event_item_as_text"]["bytes"]
     assert result["storage_bytes_per_event"] < result["storage_bytes_per_event_uncompressed"]
     assert positive(result["storage_usd_per_million_events_per_month"])
+    assert 0 < result["reconciler_cost_per_month_usd"] < 1  # hourly runs: cents a month
     levers = detail["levers"]
     assert levers["gzip_raw_event"]["after_usd_per_million"] < levers["gzip_raw_event"]["before_usd_per_million"]
     assert levers["json_logs_system_warn"]["log_bytes_after"] < levers["json_logs_system_warn"]["log_bytes_before"]
