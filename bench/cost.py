@@ -340,6 +340,7 @@ def compute(
     items: Mapping[str, Mapping[str, Any]],
     providers: int,
     prices: Mapping[str, float] | None = None,
+    gzip_cpu_us: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Every peer's cost per million events, storage per month, the levers before/after, a team's monthly bill."""
     prices = prices or load_prices()
@@ -350,11 +351,23 @@ def compute(
     result["item_bytes"] = {name: dict(v) for name, v in items.items()}
     ours = found.get("ours")
     if ours is not None:
-        result["levers"] = levers(ours, cold["ours"], items["ours"], prices)
+        result["levers"] = levers(ours, cold["ours"], items["ours"], prices, gzip_cpu_us)
         payment = items["ours"]["payment_item"]
         result["team_per_month_usd"] = team_months(ours, _bytes(payment), prices)
         result["reconciler"] = reconciler_per_month(ours, prices)
     return result
+
+
+def _gzip_cpu(per_body_us: Mapping[str, float] | None, prices: Mapping[str, float]) -> dict[str, Any]:
+    """What the gzip rule's CPU costs per million events at the bench machine's speed (mean over the mix)."""
+    if not per_body_us:
+        return {}
+    mean_us = sum(per_body_us.values()) / len(per_body_us)
+    return {
+        "gzip_cpu_us_per_event": dict(per_body_us),
+        "gzip_cpu_us_mean": round(mean_us, 1),
+        "gzip_cpu_usd_per_million": round(mean_us * 1e-6 * EVENTS * MEMORY_GB * prices["lambda_arm64_gb_second"], 5),
+    }
 
 
 RECONCILER_RUNS_PER_MONTH = 24 * 365.25 / 12  # stripe_reconcile_schedule's default rate(1 hour)
@@ -393,7 +406,11 @@ JSON_LOG_ADDED_BYTES = len(',"timestamp":"2026-12-01T11:00:00.000Z","level":"INF
 
 
 def levers(
-    ours: Plan, cold: Mapping[str, Any], items: Mapping[str, Any], prices: Mapping[str, float]
+    ours: Plan,
+    cold: Mapping[str, Any],
+    items: Mapping[str, Any],
+    prices: Mapping[str, float],
+    gzip_cpu_us: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Each lever before/after on ours, from this run's figures.
 
@@ -435,6 +452,7 @@ def levers(
             "storage_usd_per_million_per_month_before": round(storage_per_month(as_text, prices), 4),
             "storage_usd_per_million_per_month_after": round(storage_per_month(ours, prices), 4),
             "billed_ms_note": "the billed duration is the one measured with gzip on (its CPU included)",
+            **_gzip_cpu(gzip_cpu_us, prices),
         },
         "json_logs_system_warn": {
             "before_usd_per_million": total(ours),

@@ -128,7 +128,8 @@ def lever_lines(cost: dict[str, Any]) -> list[str]:
             "levers, ours, USD per million events (before -> after, this run)",
             f"  gzip rawEvent      {gz['before_usd_per_million']:.4f} -> {gz['after_usd_per_million']:.4f}"
             f"  write units {gz['write_units_before']} -> {gz['write_units_after']},"
-            f" stored B {gz['stored_bytes_before']} -> {gz['stored_bytes_after']}",
+            f" stored B {gz['stored_bytes_before']} -> {gz['stored_bytes_after']},"
+            f" gzip CPU {gz.get('gzip_cpu_us_mean')} us = ${gz.get('gzip_cpu_usd_per_million')}",
             f"  JSON logs, WARN    {logs['before_usd_per_million']:.4f} -> {logs['after_usd_per_million']:.4f}"
             f"  log B/invocation {logs['log_bytes_before']} -> {logs['log_bytes_after']}",
         ]
