@@ -127,33 +127,12 @@ def function_url_event_of(path: str, sent: dict[str, str], body: bytes, timestam
         "host": "abc.lambda-url.us-east-1.on.aws",
         "x-forwarded-proto": "https",
     }
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "anonymous",
-            "apiId": "abc",
-            "domainName": "abc.lambda-url.us-east-1.on.aws",
-            "domainPrefix": "abc",
-            "http": {
-                "method": "POST",
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.9",
-                "userAgent": "bench/1",
-            },
-            "requestId": "bench-request",
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": "31/Jan/2026:12:00:00 +0000",
-            "timeEpoch": ts * 1000,
-        },
-        "body": body.decode(),
-        "isBase64Encoded": False,
-    }
+    # The envelope from the local Function URL's converter (the one place that builds it).
+    from local_stack.gateway.event import build_event
+
+    return build_event(
+        "POST", path, list(headers.items()), body, "203.0.113.9", "bench-request", "abc", "anonymous", ts
+    )
 
 
 class FakeContext:

@@ -58,21 +58,10 @@ def build_event(
         "webhook-timestamp": str(ts),
         "webhook-signature": sig,
     }
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": "/",
-        "rawQueryString": "",
-        "headers": {header_case(k): v for k, v in headers.items()},
-        "requestContext": {
-            "http": {"method": method, "path": "/", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9"},
-            "requestId": "test-request",
-            "routeKey": "$default",
-            "stage": "$default",
-        },
-        "body": base64.b64encode(raw).decode() if base64_encoded else raw.decode("utf-8", "surrogatepass"),
-        "isBase64Encoded": base64_encoded,
-    }
+    from tests.provider_signing import function_url_event
+
+    headers = {header_case(k): v for k, v in headers.items()}
+    return function_url_event("/", raw, headers, method=method, base64_encoded=base64_encoded)
 
 
 def payload(**overrides: Any) -> str:

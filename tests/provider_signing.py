@@ -19,6 +19,7 @@ from typing import Any
 
 import Adyen.util
 
+from local_stack.gateway.event import build_event as gateway_event
 from webhook_cli import signing
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
@@ -41,21 +42,15 @@ def function_url_event(
     method: str = "POST",
     base64_encoded: bool = False,
 ) -> dict[str, Any]:
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": dict(headers),
-        "requestContext": {
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9"},
-            "requestId": "test-request",
-            "routeKey": "$default",
-            "stage": "$default",
-        },
-        "body": base64.b64encode(body).decode() if base64_encoded else body.decode("utf-8", "surrogatepass"),
-        "isBase64Encoded": base64_encoded,
-    }
+    """The Function URL's payload 2.0 event for this request, from the local Function URL's own
+    converter (local_stack.gateway.event); path and headers stay as given (tests vary them) and
+    ``base64_encoded`` chooses the body's form, as the service does for a non-text body."""
+    event = gateway_event(method, path, list(headers.items()), body, "203.0.113.9", "test-request", "test", "anonymous")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path  # exactly, even "" (the gateway says "/")
+    event["headers"] = dict(headers)
+    event["body"] = base64.b64encode(body).decode() if base64_encoded else body.decode("utf-8", "surrogatepass")
+    event["isBase64Encoded"] = base64_encoded
+    return event
 
 
 def stripe_header(body: bytes, *, secret: str = STRIPE_SECRET, timestamp: int | None = None) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 from webhook_cli import signing
 from webhook_cli.demo_scenario import Payments, Step, answered_as_expected, new_payments, steps
-from webhook_cli.settings import Settings
+from webhook_cli.settings import CliSettings
 from webhook_cli.tables import format_table, plain_item
 from webhook_cli.transport import Answer, post
 
@@ -126,7 +126,7 @@ def check_statuses(payments: Mapping[str, Mapping[str, str]], expected: Mapping[
 def show_stored(values: Mapping[str, str], payments: Payments, delivered: Sequence[Step]) -> bool:
     import boto3
 
-    client = boto3.client("dynamodb", **Settings(dict(values), {}).boto3_kwargs())
+    client = boto3.client("dynamodb", **CliSettings(dict(values), {}).boto3_kwargs())
     items = scan(client, values["TABLE_NAME"])
     payment_items: dict[str, dict[str, str]] = {}
     if values.get("PAYMENTS_TABLE_NAME"):
@@ -176,7 +176,7 @@ def show_events(values: Mapping[str, str], payments: Payments, delivered: Sequen
 
     from webhook_cli.consume import Consumer
 
-    kwargs = Settings(dict(values), {}).boto3_kwargs()
+    kwargs = CliSettings(dict(values), {}).boto3_kwargs()
     current = {
         p["transactionId"]: p.get("status", "")
         for p in scan(boto3.client("dynamodb", **kwargs), values["PAYMENTS_TABLE_NAME"])

@@ -44,7 +44,7 @@ from pathlib import Path
 from webhook_cli import signing
 from webhook_cli.providers import PARAMETER_OUTPUT, REGISTRY
 from webhook_cli.redrive import ACTIONS, Post, Report, Secrets, SqsQueue, replay
-from webhook_cli.settings import Settings, SettingsError, with_function_url
+from webhook_cli.settings import CliSettings, SettingsError, with_function_url
 from webhook_cli.transport import post
 
 PROG = "python -m webhook_cli.replay"
@@ -65,7 +65,7 @@ def option_dest(option: str) -> str:
     return option.lstrip("-").replace("-", "_")
 
 
-def load_secrets(args: argparse.Namespace, settings: Settings, get_parameter: Callable[[str], str]) -> Secrets:
+def load_secrets(args: argparse.Namespace, settings: CliSettings, get_parameter: Callable[[str], str]) -> Secrets:
     """Each provider's secrets: its SSM parameter (option, env, env file), else its value in the env file."""
     found: dict[str, tuple[str, ...]] = {}
     for record in REGISTRY.values():

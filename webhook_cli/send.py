@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from webhook_cli import events, signing
 from webhook_cli.providers import REGISTRY
 from webhook_cli.send_options import PROG, UsageError, parse_args
-from webhook_cli.settings import Settings, SettingsError, with_function_url
+from webhook_cli.settings import CliSettings, SettingsError, with_function_url
 from webhook_cli.transport import Answer, post
 
 EXIT_OK = 0  # every delivery answered 2xx
@@ -87,7 +87,7 @@ def with_overrides(delivery: signing.Delivery, args: argparse.Namespace) -> sign
 # --------------------------------------------------------------------------- secrets
 
 
-def secret_from_parameter(name: str, settings: Settings) -> list[str]:
+def secret_from_parameter(name: str, settings: CliSettings) -> list[str]:
     """Signing secrets from an SSM SecureString (several, whitespace-separated, during rotation)."""
     import boto3  # only needed here
 
@@ -98,7 +98,7 @@ def secret_from_parameter(name: str, settings: Settings) -> list[str]:
     return list(found)
 
 
-def find_secrets(args: argparse.Namespace, settings: Settings) -> list[str] | None:
+def find_secrets(args: argparse.Namespace, settings: CliSettings) -> list[str] | None:
     """The secrets to sign with (None: --unsigned); UsageError when there are none or one is unusable."""
     if args.unsigned:
         return None

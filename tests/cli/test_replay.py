@@ -15,7 +15,7 @@ import standardwebhooks
 import stripe
 
 from webhook_cli import events, redrive, replay, signing
-from webhook_cli.settings import Settings
+from webhook_cli.settings import CliSettings
 
 SECRET = "whsec_" + base64.b64encode(b"cli-test-standard-secret-32byte").decode()
 ROTATED = "whsec_" + base64.b64encode(b"another-rotated-secret-32-bytes").decode()
@@ -281,7 +281,7 @@ def test_copies_are_read_with_the_functions_decoder():
 
 
 def test_secrets_come_from_the_parameter_else_the_env_file_and_unusable_ones_are_skipped():
-    settings = Settings(
+    settings = CliSettings(
         {"WEBHOOK_SECRET": SECRET, "STRIPE_SECRET": STRIPE_SECRET, "ADYEN_HMAC_KEY": f"nothex {ADYEN_KEY}"}, {}
     )
     args = SimpleNamespace(secret_param="/p/standard", stripe_secret_param=None, adyen_key_param=None)

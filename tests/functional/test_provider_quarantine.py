@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.provider_signing import ADYEN_HMAC_KEY, STRIPE_SECRET, adyen_event, adyen_item, stripe_event, stripe_payment
+from tests.provider_signing import (
+    ADYEN_HMAC_KEY,
+    STRIPE_SECRET,
+    adyen_event,
+    adyen_item,
+    function_url_event,
+    stripe_event,
+    stripe_payment,
+)
 from webhook import wiring
 from webhook.quarantine import decode_message
 
@@ -107,14 +115,8 @@ def handler_post(delivery: Any) -> int:
     """The Function URL in front of the handler, for the replay tool's deliveries."""
     import handler as handler_module
 
-    event = {
-        "version": "2.0",
-        "rawPath": delivery.path,
-        "headers": {k.lower(): v for k, v in delivery.headers.items()},
-        "requestContext": {"http": {"method": "POST", "path": delivery.path}},
-        "body": base64.b64encode(delivery.body).decode(),
-        "isBase64Encoded": True,
-    }
+    headers = {k.lower(): v for k, v in delivery.headers.items()}
+    event = function_url_event(delivery.path, delivery.body, headers, base64_encoded=True)
     status: int = handler_module.handler(event, None)["statusCode"]
     return status
 

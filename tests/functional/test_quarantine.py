@@ -19,6 +19,7 @@ import pytest
 from botocore.stub import Stubber
 
 import handler as handler_module
+from tests.provider_signing import function_url_event
 from webhook import aws as aws_clients
 from webhook import validation, wiring
 from webhook.quarantine import decode_message
@@ -152,14 +153,8 @@ def test_quarantine_throttled_is_503_so_the_provider_retries(
 
 def handler_post(delivery: Delivery) -> int:
     """What the Function URL does with the replayed request: a payload 2.0 event for the handler."""
-    event = {
-        "version": "2.0",
-        "rawPath": delivery.path,
-        "headers": {k.lower(): v for k, v in delivery.headers.items()},
-        "requestContext": {"http": {"method": "POST", "path": delivery.path}},
-        "body": base64.b64encode(delivery.body).decode(),
-        "isBase64Encoded": True,
-    }
+    headers = {k.lower(): v for k, v in delivery.headers.items()}
+    event = function_url_event(delivery.path, delivery.body, headers, base64_encoded=True)
     response = handler_module.handler(event, None)
     status: int = response["statusCode"]
     return status

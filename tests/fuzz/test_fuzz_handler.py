@@ -22,6 +22,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.provider_signing import function_url_event
 from webhook.currencies import ISO_4217_CODES
 from webhook.quarantine import QuarantinedEvent
 from webhook.service import Dependencies, WebhookService
@@ -217,22 +218,17 @@ SIGNED_BODIES = (
 
 def signed_event(body: bytes, webhook_id: str = "msg_fuzz", *, b64: bool, timestamp: int = NOW) -> dict[str, Any]:
     try:
-        text, as_b64 = body.decode("utf-8"), b64
+        body.decode("utf-8")
+        as_b64 = b64
     except UnicodeDecodeError:
-        text, as_b64 = "", True
-    return {
-        "version": "2.0",
-        "rawPath": "/",
-        "headers": {
-            "content-type": "application/json",
-            "webhook-id": webhook_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(KEY, webhook_id, timestamp, body),
-        },
-        "requestContext": {"http": {"method": "POST", "path": "/"}},
-        "body": base64.b64encode(body).decode() if as_b64 else text,
-        "isBase64Encoded": as_b64,
+        as_b64 = True
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(KEY, webhook_id, timestamp, body),
     }
+    return function_url_event("/", body, headers, base64_encoded=as_b64)
 
 
 # --- the oracle: what the contract calls a valid payload --------------------------------------------

@@ -11,49 +11,21 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from local_stack import iam, processes
 from local_stack.emulator import SERVER_MODULE, Emulator
-from local_stack.layout import boto3_kwargs
+from tests.local_stack.enforced import LAMBDA_TRUST, Enforced, enforced_emulator
 
 pytestmark = pytest.mark.timeout(120)
 
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
-
-
-class Enforced:
-    def __init__(self, endpoint: str, admin: iam.Credentials) -> None:
-        self.endpoint = endpoint
-        self.admin = admin
-
-    def client(self, service: str, credentials: iam.Credentials | None = None) -> Any:
-        return boto3.client(service, **boto3_kwargs(self.endpoint, credentials or self.admin))
-
-
-def bootstrap(endpoint: str) -> iam.Credentials:
-    """What `make up` does first: the harness user, then proof that IAM is on."""
-    credentials = iam.create_harness_user(endpoint, "us-east-1")
-    iam.check_enforced(endpoint, "us-east-1", credentials)
-    return credentials
 
 
 @pytest.fixture(scope="module")
 def enforced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enforced]:
-    emulator = Emulator(
-        tmp_path_factory.mktemp("iam-emulator") / "emulator.log", unauthenticated_calls=iam.BOOTSTRAP_CALLS
-    ).start()
-    pid, port = emulator.pid, emulator.port
-    try:
-        endpoint = f"http://127.0.0.1:{port}"
-        yield Enforced(endpoint, bootstrap(endpoint))
-    finally:
-        processes.stop_process(pid, SERVER_MODULE, "emulator", print)
+    with enforced_emulator(tmp_path_factory.mktemp("iam-emulator") / "emulator.log") as emulator:
+        yield emulator
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +41,7 @@ def role(enforced: Enforced) -> dict[str, Any]:
         ssm.put_parameter(Name=name, Value=f"secret of {name}", Type="SecureString")
     own = ssm.get_parameter(Name="/iam/own")["Parameter"]["ARN"]
     admin_iam = enforced.client("iam")
-    arn = admin_iam.create_role(RoleName="iam-fn", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    arn = admin_iam.create_role(RoleName="iam-fn", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -137,7 +109,7 @@ def test_iam_calls_are_refused_to_the_role(enforced: Enforced, role: dict[str, A
 def test_a_role_lambda_may_not_assume_is_refused(enforced: Enforced):
     trust = {
         "Version": "2012-10-17",
-        "Statement": [{**TRUST["Statement"][0], "Principal": {"Service": "ec2.amazonaws.com"}}],
+        "Statement": [{**LAMBDA_TRUST["Statement"][0], "Principal": {"Service": "ec2.amazonaws.com"}}],
     }
     arn = enforced.client("iam").create_role(RoleName="not-for-lambda", AssumeRolePolicyDocument=json.dumps(trust))[
         "Role"
