@@ -349,7 +349,7 @@ def _main() -> None:
     args = parser.parse_args()
     contenders = {} if args.no_peers else peers(common.LAMBDA_SRC)
     for variant in args.variants:
-        contenders[variant.name] = Peer(variant.name, variant.resolve(), "handler.handler", "accepted")
+        contenders[variant.name] = Peer(variant.name, variant.resolve(), "handler.handler", "accepted", providers=True)
     work = Path(tempfile.mkdtemp(prefix="bench-cold-"))
     try:
         with Emulator(work / "emulator.log") as emulator:
