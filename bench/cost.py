@@ -308,28 +308,38 @@ def storage_per_month(plan: Plan, prices: Mapping[str, float]) -> float:
 EVENTS_PER_MONTH_AT_1_PER_SECOND = 86_400 * 365.25 / 12
 
 
-def team_months(plan: Plan, payment_bytes: float, prices: Mapping[str, float]) -> dict[str, dict[str, float]]:
-    """What a team pays per month at 1, 10 and 100 events/s: the receive path, and storage in month 1 and 12.
+MONTH_DAYS = 365.25 / 12
 
-    Storage kept forever grows: month m holds m months of events (the bill of month m is
-    for its average, m - 1/2 months). With ``event_retention_days`` = 90 the event items stop
-    growing after 90 days; payment items never expire (one per event here: an upper bound).
+
+def storage_in_month(
+    plan: Plan, payment_bytes: float, prices: Mapping[str, float], rate: float, month: int, days: int | None
+) -> float:
+    """USD of table + PITR in month ``month`` at a steady ``rate`` events/s, event items kept ``days`` (None: forever).
+
+    Month m holds on average m - 1/2 months of events; with a retention the event items stop
+    growing at ``days``; payment items never expire (one per event here: an upper bound).
     """
-    out: dict[str, dict[str, float]] = {}
-    per_million_store = storage_per_month(plan, prices)
+    per_month = rate * EVENTS_PER_MONTH_AT_1_PER_SECOND / EVENTS
+    store_month = storage_per_month(plan, prices) * per_month  # one month of events kept for a month
     payment_share = payment_bytes / plan.stored_bytes if plan.stored_bytes else 0.0
+    held = month - 0.5
+    events_held = held if days is None else min(held, days / MONTH_DAYS)
+    return store_month * ((1 - payment_share) * events_held + payment_share * held)
+
+
+def team_months(plan: Plan, payment_bytes: float, prices: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """What a team pays per month at 1, 10 and 100 events/s: the receive path, and storage in month 1 and 12."""
+    out: dict[str, dict[str, float]] = {}
     for rate in (1, 10, 100):
         per_month = rate * EVENTS_PER_MONTH_AT_1_PER_SECOND / EVENTS
         receive = cost_per_million("ours", plan, prices, traffic(rate))["total_usd"] * per_month
-        store_month = per_million_store * per_month  # one month of events kept for a month
-        retention_months = 90 / (365.25 / 12)
         out[f"{rate}_per_second"] = {
             "events_per_month_millions": round(per_month, 3),
             "receive_usd_per_month": round(receive, 2),
-            "storage_usd_month_1": round(store_month * 0.5, 2),
-            "storage_usd_month_12_forever": round(store_month * 11.5, 2),
+            "storage_usd_month_1": round(storage_in_month(plan, payment_bytes, prices, rate, 1, None), 2),
+            "storage_usd_month_12_forever": round(storage_in_month(plan, payment_bytes, prices, rate, 12, None), 2),
             "storage_usd_month_12_retention_90_days": round(
-                store_month * ((1 - payment_share) * retention_months + payment_share * 11.5), 2
+                storage_in_month(plan, payment_bytes, prices, rate, 12, 90), 2
             ),
         }
     return out
@@ -431,15 +441,9 @@ def levers(
     def total(plan: Plan) -> float:
         return round(float(cost_per_million("ours", plan, prices)["total_usd"]), 4)
 
-    month_10 = 10 * EVENTS_PER_MONTH_AT_1_PER_SECOND / EVENTS  # millions of events a month at 10/s
     payment_bytes = _bytes(items["payment_item"])
-    event_bytes = ours.stored_bytes - payment_bytes
-    stored_share = 1 - ASSUMPTIONS["refusal_rate"]
-    per_gb_month = (prices["dynamodb_storage_gb_month"] + prices["dynamodb_pitr_gb_month"]) / GB * 1e6 * stored_share
-    kept_months = {days: days / (365.25 / 12) for days in (30, 90, 365)}
     retention = {
-        f"{days}_days": round((event_bytes * months + payment_bytes * 12) * month_10 * per_gb_month, 2)
-        for days, months in kept_months.items()
+        f"{days}_days": round(storage_in_month(ours, payment_bytes, prices, 10, 12, days), 2) for days in (30, 90, 365)
     }
     return {
         "gzip_raw_event": {
@@ -463,7 +467,7 @@ def levers(
             f"{JSON_LOG_ADDED_BYTES} B for the timestamp and level Lambda adds to a line without them",
         },
         "retention_storage_usd_per_month_at_10_per_second_after_12_months": {
-            "forever": round((event_bytes + payment_bytes) * month_10 * 12 * per_gb_month, 2),
+            "forever": round(storage_in_month(ours, payment_bytes, prices, 10, 12, None), 2),
             **retention,
             "note": "event items stop growing after the retention period; payment items never expire",
         },

@@ -91,3 +91,16 @@ def test_storage_per_month_is_its_own_line() -> None:
     assert monthly["dynamodb_storage"] == pytest.approx(stored_share * prices["dynamodb_storage_gb_month"], abs=1e-4)
     assert monthly["pitr"] == pytest.approx(stored_share * prices["dynamodb_pitr_gb_month"], abs=1e-4)
     assert "storage" not in " ".join(result["lines_usd"])  # not in the per-event total
+
+
+def test_storage_grows_forever_and_stops_with_a_retention() -> None:
+    prices = cost.load_prices()
+    plan = _plan(stored_bytes=1500.0)
+    month = [cost.storage_in_month(plan, 400.0, prices, 10, m, None) for m in (1, 2, 12)]
+    assert month[0] < month[1] < month[2] == pytest.approx(month[0] * 23)  # 11.5 months held against 0.5
+    kept_90 = [cost.storage_in_month(plan, 400.0, prices, 10, m, 90) for m in (1, 12, 24)]
+    assert kept_90[0] == pytest.approx(month[0])  # nothing has expired yet
+    assert kept_90[1] < month[2]
+    # after 90 days only the payment items (which never expire) still grow
+    growth = kept_90[2] - kept_90[1]
+    assert growth == pytest.approx(12 * 2 * month[0] * 400.0 / 1500.0)
