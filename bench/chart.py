@@ -56,13 +56,15 @@ def chart(result: dict[str, Any], path: Path) -> None:
 
     ax = axes[0][2]
     cost = (d.get("cost") or {}).get("peers") or {}
-    names = [n for n in ("ours", "powertools", "seed") if n in cost]
+    names = [n for n in ("ours", "powertools_same_features", "powertools", "seed") if n in cost]
+    short = {"powertools_same_features": "pt same\nfeatures", "powertools": "pt plain"}
     if names:
         bottoms = [0.0] * len(names)
         palette = ["#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#9467bd", "#c5b0d5"]
         for index, line in enumerate(cost[names[0]]["lines_usd"]):
             values = [cost[n]["lines_usd"][line] for n in names]
-            ax.bar(names, values, bottom=bottoms, label=line, color=palette[index % len(palette)])
+            bar_names = [short.get(n, n) for n in names]
+            ax.bar(bar_names, values, bottom=bottoms, label=line, color=palette[index % len(palette)])
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
         for x, total in enumerate(bottoms):
             ax.text(x, total, f"${total:.2f}", ha="center", va="bottom")

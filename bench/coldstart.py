@@ -24,6 +24,12 @@ Peers, interleaved round by round (rotating order), medians:
 * ``ours``        handler.handler from the zip Terraform built (or lambda_src zipped)
 * ``seed``        bench/peers/seed_handler.py
 * ``powertools``  bench/peers/powertools_handler.py
+* ``powertools_same_features``  the same file with ``PEER_PAYMENT_STATUS=1``: the payment-status write too
+
+Every peer writes to tables of its own (common.create_peer_tables), so what each wrote is
+read back per peer (bench/cost.py). The events are the payload mix of bench/mix.py: ours
+gets each provider's event on its path, the peers (Standard Webhooks only) the flat
+payload at the same sizes.
 
 The function's code has no bytecode cache (a fresh extract per cold start,
 ``PYTHONDONTWRITEBYTECODE``, as on Lambda where /var/task is read-only);
@@ -44,12 +50,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import PEERS, function_url_event, lambda_env, log, median, payload
+from bench import mix
+from bench.common import ADYEN_KEY, PEERS, SECRET, STRIPE_SECRET, create_peer_tables, lambda_env, log, median
 from local_stack.runtime.rie import RieProcess, find_rie, launch
 
 MEMORY_MB = 256
 TIMEOUT_S = 15
-PEER_NAMES = ("ours", "seed", "powertools")
+PEER_NAMES = ("ours", "seed", "powertools", "powertools_same_features")
+SECRETS = mix.Secrets(SECRET, STRIPE_SECRET, ADYEN_KEY)
+# Lambda's platform lines (plain-text log format): what a system log level of WARN drops.
+_PLATFORM = re.compile(r"^(START|END|REPORT) RequestId: ")
 
 
 @dataclass(frozen=True)
@@ -60,13 +70,23 @@ class Peer:
     source: Path
     handler: str
     expected_status: str | None  # the body's `status` of a first delivery; None: only the 200 is checked
+    providers: bool = False  # gets each provider's own event on its path (else the flat payload, same sizes)
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def peers(ours_zip: Path) -> dict[str, Peer]:
+    powertools = PEERS / "powertools_handler.py"
     return {
-        "ours": Peer("ours", ours_zip, "handler.handler", "accepted"),
+        "ours": Peer("ours", ours_zip, "handler.handler", "accepted", providers=True),
         "seed": Peer("seed", PEERS / "seed_handler.py", "seed_handler.handler", None),
-        "powertools": Peer("powertools", PEERS / "powertools_handler.py", "powertools_handler.handler", "accepted"),
+        "powertools": Peer("powertools", powertools, "powertools_handler.handler", "accepted"),
+        "powertools_same_features": Peer(
+            "powertools_same_features",
+            powertools,
+            "powertools_handler.handler",
+            "accepted",
+            env={"PEER_PAYMENT_STATUS": "1"},
+        ),
     }
 
 
@@ -124,9 +144,13 @@ def reports(text: str) -> list[Report]:
     ]
 
 
-def _function_output_bytes(text: str) -> int:
-    """Bytes the function and the platform write to the log (CloudWatch), without RIE's own ``(rapid)`` lines."""
-    return sum(len(line.encode()) + 1 for line in text.splitlines() if "(rapid)" not in line)
+def _function_output_bytes(text: str, platform: bool = True) -> int:
+    """Bytes the function and (``platform``) Lambda's START/END/REPORT write to the log, without RIE's ``(rapid)``."""
+    return sum(
+        len(line.encode()) + 1
+        for line in text.splitlines()
+        if "(rapid)" not in line and (platform or not _PLATFORM.match(line))
+    )
 
 
 def check_answer(peer: Peer, invocation: Invocation) -> None:
@@ -138,6 +162,8 @@ def check_answer(peer: Peer, invocation: Invocation) -> None:
     if not isinstance(result, dict) or result.get("statusCode") != 200:
         raise RuntimeError(f"{name}: function answered {str(result)[:300]}")
     expected = peer.expected_status
+    if result["body"] == "[accepted]":  # Adyen's answer (new and re-delivered alike; the items are counted after)
+        return
     if expected is not None and json.loads(result["body"]).get("status") != expected:
         raise RuntimeError(f"{name}: function answered {result['body'][:300]}")
 
@@ -156,6 +182,7 @@ class Sample:
     warm_billed_ms: list[int] = field(default_factory=list)
     warm_duration_ms: list[float] = field(default_factory=list)
     log_bytes_per_warm_invoke: float = 0.0
+    function_log_bytes_per_warm_invoke: float = 0.0  # without Lambda's START/END/REPORT lines
 
 
 class ColdStarts:
@@ -166,7 +193,8 @@ class ColdStarts:
         self.contenders = contenders
         self.workdir = workdir
         self.run_id = run_id
-        self.counter = 0
+        self.counters = dict.fromkeys(contenders, 0)
+        self.tables = {name: create_peer_tables(endpoint, name) for name in contenders}
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -192,23 +220,35 @@ class ColdStarts:
             shutil.copy2(peer.source, task)
 
     def next_event(self, name: str) -> dict[str, Any]:
-        self.counter += 1
-        tag = f"{self.run_id}_{name}_{self.counter}"
-        return function_url_event(payload(f"cold_{tag}"), f"msg_cold_{tag}")
+        """The next file of the mix (each peer sees the same sequence), made unique and signed."""
+        count = self.counters[name] = self.counters[name] + 1
+        file, provider = mix.MIX[count % len(mix.MIX)]
+        tag = f"b{count:07d}"
+        if self.contenders[name].providers:
+            return mix.function_url_event(mix.delivery(file, provider, tag, SECRETS))
+        return mix.function_url_event(mix.peer_delivery(file, provider, tag, SECRETS.standard))
 
     def once(self, name: str, warm: int) -> Sample:
         peer = self.contenders[name]
         with tempfile.TemporaryDirectory(dir=self.workdir) as tmp:
             task = Path(tmp) / "task"
             self.extract(peer, task)
-            env = {**self.env, "LAMBDA_TASK_ROOT": str(task), "PYTHONPATH": str(task)}
+            env = {
+                **self.env,
+                **self.tables[name],
+                **peer.env,
+                "LAMBDA_TASK_ROOT": str(task),
+                "PYTHONPATH": str(task),
+            }
             log_path = Path(tmp) / "rie.log"
             rie = launch(self.binary, peer.handler, task, env, log_path)
             try:
                 first = invoke(rie, self.next_event(name))
                 check_answer(peer, first)
                 cpu_ms = runtime_cpu_ms(rie.pid)
-                bytes_after_first = _function_output_bytes(log_path.read_text(errors="replace"))
+                first_text = log_path.read_text(errors="replace")
+                bytes_after_first = _function_output_bytes(first_text)
+                function_bytes_after_first = _function_output_bytes(first_text, platform=False)
                 for _ in range(warm):
                     check_answer(peer, invoke(rie, self.next_event(name)))
             finally:
@@ -230,6 +270,9 @@ class ColdStarts:
             warm_billed_ms=[r.billed_ms for r in found[1:]],
             warm_duration_ms=[r.duration_ms for r in found[1:]],
             log_bytes_per_warm_invoke=(_function_output_bytes(text) - bytes_after_first) / warm if warm else 0.0,
+            function_log_bytes_per_warm_invoke=(
+                (_function_output_bytes(text, platform=False) - function_bytes_after_first) / warm if warm else 0.0
+            ),
         )
 
     def measure(self, rounds: int, warm: int) -> dict[str, list[Sample]]:
@@ -263,6 +306,7 @@ def summarize(samples: dict[str, list[Sample]]) -> dict[str, dict[str, Any]]:
             "warm_billed_ms_p50": median([float(b) for b in billed]) if billed else None,
             "warm_duration_ms_p50": median(durations) if durations else None,
             "log_bytes_per_invoke": median([s.log_bytes_per_warm_invoke for s in values]),
+            "function_log_bytes_per_invoke": median([s.function_log_bytes_per_warm_invoke for s in values]),
         }
     log(
         "cold start medians: "
@@ -305,7 +349,7 @@ def _main() -> None:
     args = parser.parse_args()
     contenders = {} if args.no_peers else peers(common.LAMBDA_SRC)
     for variant in args.variants:
-        contenders[variant.name] = Peer(variant.name, variant.resolve(), "handler.handler", "accepted")
+        contenders[variant.name] = Peer(variant.name, variant.resolve(), "handler.handler", "accepted", providers=True)
     work = Path(tempfile.mkdtemp(prefix="bench-cold-"))
     try:
         with Emulator(work / "emulator.log") as emulator:

@@ -26,7 +26,11 @@ LAMBDA_SRC = ROOT / "lambda_src"
 sys.dont_write_bytecode = True
 
 from local_stack.emulator.fixtures import create_payments_table, create_transactions_table  # noqa: E402  (after dont_write_bytecode)
-from webhook_cli.signing import signature_headers  # noqa: E402  (the providers' own signing code)
+from webhook_cli.signing import (  # noqa: E402  (the providers' own signing code)
+    new_adyen_key,
+    new_stripe_secret,
+    signature_headers,
+)
 
 REGION = "us-east-1"
 BODY_BYTES = 1024
@@ -34,8 +38,13 @@ TABLE = "bench-transactions"
 IDEMPOTENCY_TABLE = "bench-idempotency"
 PAYMENTS_TABLE = "bench-payments"  # behaviour.md "Payment status"; given to the function in the cold-start phase only
 SECRET_PARAM = "/bench/webhook-signing-secrets"  # noqa: S105 - a parameter name
+STRIPE_SECRET_PARAM = "/bench/stripe-signing-secret"  # noqa: S105 - a parameter name
+ADYEN_KEY_PARAM = "/bench/adyen-hmac-key"
 # Test-only Standard Webhooks secret: whsec_ + base64 of 32 bytes.
 SECRET = "whsec_" + base64.b64encode(b"bench-only-webhook-signing-key!!").decode()
+# Stripe's and Adyen's, made per run in each provider's format (never a literal in the repository).
+STRIPE_SECRET = new_stripe_secret()
+ADYEN_KEY = new_adyen_key()
 
 
 # --------------------------------------------------------------------------- statistics
@@ -105,17 +114,25 @@ def function_url_event(
 ) -> dict[str, Any]:
     """A signed Lambda Function URL event (payload format 2.0), as the service delivers it."""
     ts = int(time.time()) if timestamp is None else timestamp
+    headers = {"content-type": "application/json", **signature_headers([secret], webhook_id, ts, body)}
+    return function_url_event_of("/", headers, body, ts)
+
+
+def function_url_event_of(path: str, sent: dict[str, str], body: bytes, timestamp: int | None = None) -> dict[str, Any]:
+    """The Function URL event of a request to ``path`` with the sender's headers ``sent`` (lower-cased, as AWS does)."""
+    ts = int(time.time()) if timestamp is None else timestamp
     headers = {
-        "content-type": "application/json",
         "user-agent": "bench/1",
+        **{name.lower(): value for name, value in sent.items()},
         "host": "abc.lambda-url.us-east-1.on.aws",
         "x-forwarded-proto": "https",
-        **signature_headers([secret], webhook_id, ts, body),
     }
     # The envelope from the local Function URL's converter (the one place that builds it).
     from local_stack.gateway.event import build_event
 
-    return build_event("POST", "/", list(headers.items()), body, "203.0.113.9", "bench-request", "abc", "anonymous", ts)
+    return build_event(
+        "POST", path, list(headers.items()), body, "203.0.113.9", "bench-request", "abc", "anonymous", ts
+    )
 
 
 class FakeContext:
@@ -152,6 +169,8 @@ def lambda_env(endpoint: str) -> dict[str, str]:
         **aws_env(endpoint, REGION),
         "TABLE_NAME": TABLE,
         "WEBHOOK_SECRET_PARAM": SECRET_PARAM,
+        "STRIPE_SECRET_PARAM": STRIPE_SECRET_PARAM,
+        "ADYEN_HMAC_KEY_PARAM": ADYEN_KEY_PARAM,
         "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
         "AWS_LAMBDA_FUNCTION_NAME": FakeContext.function_name,
         "POWERTOOLS_SERVICE_NAME": "payment-webhook-bench",
@@ -180,10 +199,34 @@ def create_aws_resources(endpoint: str) -> AwsSetup:
     )
     create_payments_table(ddb, PAYMENTS_TABLE)  # behaviour.md "Payment status": one item per payment
     key_arn = boto3.client("kms", **kwargs).create_key(Description="bench CMK")["KeyMetadata"]["Arn"]
-    boto3.client("ssm", **kwargs).put_parameter(
-        Name=SECRET_PARAM, Type="SecureString", Value=SECRET, KeyId=key_arn, Overwrite=True
-    )
+    ssm = boto3.client("ssm", **kwargs)
+    for name, value in ((SECRET_PARAM, SECRET), (STRIPE_SECRET_PARAM, STRIPE_SECRET), (ADYEN_KEY_PARAM, ADYEN_KEY)):
+        ssm.put_parameter(Name=name, Type="SecureString", Value=value, KeyId=key_arn, Overwrite=True)
     return AwsSetup(env, key_arn)
+
+
+def create_peer_tables(endpoint: str, peer: str) -> dict[str, str]:
+    """A transactions, payments and idempotency table of ``peer``'s own (what it wrote is read back per peer)."""
+    import boto3
+
+    kwargs = {"region_name": REGION, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint, **kwargs)
+    names = {
+        "TABLE_NAME": f"bench-{peer}-transactions",
+        "PAYMENTS_TABLE_NAME": f"bench-{peer}-payments",
+        "IDEMPOTENCY_TABLE_NAME": f"bench-{peer}-idempotency",
+    }
+    existing = set(ddb.list_tables()["TableNames"])
+    if names["TABLE_NAME"] not in existing:
+        create_transactions_table(ddb, names["TABLE_NAME"])
+        create_payments_table(ddb, names["PAYMENTS_TABLE_NAME"])
+        ddb.create_table(
+            TableName=names["IDEMPOTENCY_TABLE_NAME"],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    return names
 
 
 @contextlib.contextmanager

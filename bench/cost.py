@@ -1,20 +1,29 @@
 """Cost per million events, from what the bench measured and the prices in bench/prices.json.
 
-Per peer, for one million delivered events (formula and assumptions in bench/README.md, "Cost"):
+Per peer, for one million events sent by the providers (the payload mix of bench/mix.py;
+formula and assumptions in bench/README.md, "Cost"), with the same traffic rules for every
+peer: a share of the events is authentic but refused (invoked, not stored; copied to the
+quarantine where the peer has one) and a share is delivered twice (the second delivery is
+invoked and its conditional write fails, which DynamoDB still bills):
 
 * Lambda requests, and duration = billed ms (the mean of RIE's ``Billed Duration`` over
-  warm invocations) x 0.25 GB x the arm64 GB-second price, plus the cold starts the
-  assumed traffic leaves (``Init Duration + Duration`` of the first invocation, billed
-  since INIT is billed) in place of a warm invocation;
-* DynamoDB on-demand write units of the items actually written in the bench (sizes by
-  DynamoDB's rules, read back from moto): ours one conditional PutItem of the event item,
-  plus the payment item when ``PAYMENTS_TABLE_NAME`` is set; Powertools its three writes;
-* the GetParameter calls (free on a standard parameter) and the KMS Decrypt each one
-  costs that the 60 s secret cache leaves;
-* the quarantine's SQS SendMessage for the stated refusal rate (ours only: the peers have none);
+  the warm invocations of the mix) x 0.25 GB x the arm64 GB-second price, plus the cold
+  starts the assumed traffic leaves (``Init Duration + Duration`` of the first invocation,
+  billed since INIT is billed) in place of a warm invocation;
+* DynamoDB on-demand write units of the items each peer really wrote in the run (read back
+  from its own tables in the emulator, sizes by DynamoDB's rules, units per item then
+  averaged): ours one conditional PutItem of the event item and one of the payment item;
+  Powertools its idempotency record (put, then updated), the transaction, and for the
+  same-features peer the payment item too;
+* the GetParameter calls (free on a standard parameter) and the KMS Decrypt each one costs
+  that the 60 s secret cache leaves, per secret parameter the peer reads (one per enabled provider);
+* the quarantine's SQS SendMessage for the refused share;
 * CloudWatch Logs ingestion of the bytes each invocation writes (the function's lines
   and the platform's START/END/REPORT, as RIE prints them) and X-Ray traces at
   Lambda's default sampling (the stack has tracing Active).
+
+Storage (the items' bytes + DynamoDB's 100 bytes per item) and point-in-time recovery are
+per month, not per event: their own lines (``storage_usd_per_million_events_per_month``).
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,6 +47,7 @@ ASSUMPTIONS: dict[str, float] = {
     "container_lifetime_hours": 2.0,  # Lambda recycles execution environments; not documented, a round figure
     "secret_cache_seconds": 60.0,  # webhook.wiring.SECRET_TTL_SECONDS
     "refusal_rate": 0.01,  # authentic events refused with a 400 (each copied to the quarantine)
+    "redelivery_rate": 0.01,  # events a provider sends twice (a timeout, a 5xx): a second invocation, a failed write
     "sqs_data_key_reuse_seconds": 300.0,  # SQS SSE-KMS default KmsDataKeyReusePeriodSeconds
     "xray_reservoir_per_second": 1.0,  # Lambda's default sampling: 1 request/s ...
     "xray_rate": 0.05,  # ... plus 5 % of the rest
@@ -87,6 +98,10 @@ def write_units(size_bytes: float) -> int:
     return max(1, math.ceil(size_bytes / 1024))
 
 
+ITEM_OVERHEAD_BYTES = 100  # DynamoDB's billed-storage overhead per item
+GB = 1024**3  # AWS bills storage per GB-month of 2^30 bytes
+
+
 def scan_items(client: Any, table: str, prefix: str | None = None) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": table}
@@ -98,156 +113,362 @@ def scan_items(client: Any, table: str, prefix: str | None = None) -> list[dict[
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _median(values: Iterable[float]) -> float | None:
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    mid = len(ordered) // 2
-    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+def _mean(values: Iterable[float]) -> float | None:
+    found = list(values)
+    return sum(found) / len(found) if found else None
 
 
-# An item as behaviour.md "Payment status" describes it, for when the function under test does not write one yet.
-ESTIMATED_PAYMENT_ITEM: dict[str, dict[str, str]] = {
-    "transactionId": {"S": "pi_3QxY2aLkdIwHu7ix0abcdefg"},
-    "status": {"S": "succeeded"},
-    "providerStatus": {"S": "payment_intent.succeeded"},
-    "amount": {"N": "1234.56"},
-    "currency": {"S": "EUR"},
-    "provider": {"S": "stripe"},
-    "lastEventId": {"S": "evt_3QxY2aLkdIwHu7ix0hijklmn"},
-    "eventTime": {"S": "2026-12-01T11:00:00.000Z"},
-    "updatedAt": {"S": "2026-12-01T11:00:01.234Z"},
-    "orderKey": {"S": "1|2026-12-01T11:00:00.000Z|3|evt_3QxY2aLkdIwHu7ix0hijklmn"},
-}
+def _text_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The item with ``rawEventGzip`` restored to ``rawEvent`` text (what it would be without the gzip lever)."""
+    import gzip
+
+    if "rawEventGzip" not in item:
+        return dict(item)
+    text = gzip.decompress(item["rawEventGzip"]["B"]).decode()
+    return {**{k: v for k, v in item.items() if k != "rawEventGzip"}, "rawEvent": {"S": text}}
 
 
-def measured_items(client: Any, tables: Mapping[str, str], prefixes: Mapping[str, str]) -> dict[str, Any]:
-    """Sizes (bytes, median) of what each peer wrote in the cold-start phase, read back from the emulator."""
-    sizes: dict[str, Any] = {}
-    events = {name: scan_items(client, tables["transactions"], prefix) for name, prefix in prefixes.items()}
-    for name, items in events.items():
-        sizes[f"{name}_event_item"] = _median(item_size(i) for i in items)
-    payments_table = tables.get("payments")
-    payments = scan_items(client, payments_table, prefixes["ours"]) if payments_table else []
-    sizes["ours_payment_item"] = _median(item_size(i) for i in payments)
-    sizes["ours_payment_item_measured"] = bool(payments)
-    if not payments:
-        sizes["ours_payment_item"] = item_size(ESTIMATED_PAYMENT_ITEM)
-    records = scan_items(client, tables["idempotency"]) if tables.get("idempotency") else []
-    completed = [i for i in records if i.get("status", {}).get("S") == "COMPLETED"]
-    sizes["powertools_record_completed"] = _median(item_size(i) for i in completed)
-    # The record as first put (INPROGRESS, before the response `data` is added).
-    in_progress = [{**{k: v for k, v in i.items() if k != "data"}, "status": {"S": "INPROGRESS"}} for i in completed]
-    sizes["powertools_record_in_progress"] = _median(item_size(i) for i in in_progress)
-    return sizes
+def _figures(items: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Mean bytes and mean write units (units per item, then averaged) of ``items``."""
+    sizes = [item_size(i) for i in items]
+    return {
+        "n": len(sizes),
+        "bytes": _mean(sizes),
+        "wru": _mean(write_units(s) for s in sizes),
+    }
+
+
+def tables_of(peer: str) -> dict[str, str]:
+    """The tables a peer wrote to in the cold-start phase (bench.common.create_peer_tables)."""
+    return {kind: f"bench-{peer}-{kind}" for kind in ("transactions", "payments", "idempotency")}
+
+
+def measured_items(client: Any, peers: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """What each peer wrote in the cold-start phase, read back from its own tables: mean sizes and write units."""
+    out: dict[str, dict[str, Any]] = {}
+    for peer in peers:
+        names = tables_of(peer)
+        events = scan_items(client, names["transactions"])
+        payments = scan_items(client, names["payments"])
+        records = scan_items(client, names["idempotency"])
+        completed = [i for i in records if i.get("status", {}).get("S") == "COMPLETED"]
+        # The record as first put (INPROGRESS, before the response `data` is added).
+        in_progress = [
+            {**{k: v for k, v in i.items() if k != "data"}, "status": {"S": "INPROGRESS"}} for i in completed
+        ]
+        update = [completed[n] if item_size(completed[n]) >= item_size(p) else p for n, p in enumerate(in_progress)]
+        out[peer] = {
+            "event_item": _figures(events),
+            "event_item_as_text": _figures([_text_item(i) for i in events]),
+            "gzip_share": _mean(1.0 if "rawEventGzip" in i else 0.0 for i in events),
+            "payment_item": _figures(payments) if payments else None,
+            "record_in_progress": _figures(in_progress) if completed else None,
+            "record_update": _figures(update) if completed else None,
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- what each peer does per event
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A peer's per-event inputs: all measured in the run except what the docstring of each field says."""
+
+    billed_ms: float
+    cold_billed_ms: float
+    log_bytes: float
+    write_units: float  # a first delivery
+    redelivery_write_units: float  # a second delivery (failed conditional writes, or the seed's overwrite)
+    parameters: int  # secret parameters read (one per enabled provider)
+    quarantine: bool
+    stored_bytes: float  # per stored event, both tables, with DynamoDB's per-item overhead
+
+
+def _wru(f: Mapping[str, Any] | None) -> float:
+    return float(f["wru"]) if f and f.get("wru") is not None else 0.0
+
+
+def _bytes(f: Mapping[str, Any] | None) -> float:
+    return float(f["bytes"]) + ITEM_OVERHEAD_BYTES if f and f.get("bytes") is not None else 0.0
+
+
+def plans(
+    cold: Mapping[str, Mapping[str, Any]], items: Mapping[str, Mapping[str, Any]], providers: int
+) -> dict[str, Plan]:
+    """Each measured peer's plan. ``providers``: how many providers ours has enabled (its secret parameters)."""
+    out: dict[str, Plan] = {}
+    for name, figures in cold.items():
+        sized = items.get(name)
+        if not sized or not sized["event_item"]["n"]:
+            raise RuntimeError(f"{name}: no items read back")
+        event, payment = sized["event_item"], sized["payment_item"]
+        before, after = sized["record_in_progress"], sized["record_update"]
+        if name == "ours":
+            first = _wru(event) + _wru(payment)
+            again = first  # both conditional PutItems are made again and fail (a re-delivery heals a payment write)
+            parameters, quarantine = providers, True
+        elif name == "seed":
+            first = again = _wru(event)  # unconditional put_item: a re-delivery overwrites
+            parameters, quarantine = 0, False
+        else:
+            if before is None:
+                raise RuntimeError(f"{name}: no idempotency record read back")
+            first = _wru(before) + _wru(event) + _wru(after) + _wru(payment)
+            again = _wru(after)  # the record's conditional put fails on the COMPLETED record (the larger one)
+            same = name == "powertools_same_features"
+            parameters, quarantine = (providers, True) if same else (1, False)
+        out[name] = Plan(
+            billed_ms=float(figures["warm_billed_ms_mean"]),
+            cold_billed_ms=float(figures["first_billed_ms"]),
+            log_bytes=float(figures["log_bytes_per_invoke"]),
+            write_units=first,
+            redelivery_write_units=again,
+            parameters=parameters,
+            quarantine=quarantine,
+            stored_bytes=_bytes(event) + _bytes(payment),
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- the model
 
 
+def traffic(events_per_second: float) -> dict[str, float]:
+    """The assumptions at another rate: containers to match (one per 5 events/s, at least one)."""
+    return {
+        **ASSUMPTIONS,
+        "events_per_second": events_per_second,
+        "warm_containers": max(1, math.ceil(events_per_second / 5)),
+    }
+
+
 def cost_per_million(
-    peer: str,
-    billed_ms: float,
-    cold_billed_ms: float,
-    log_bytes: float,
-    write_units_per_event: float,
-    prices: Mapping[str, float],
-    *,
-    uses_secret: bool,
-    quarantine: bool,
-    assumptions: Mapping[str, float] = ASSUMPTIONS,
+    peer: str, plan: Plan, prices: Mapping[str, float], assumptions: Mapping[str, float] = ASSUMPTIONS
 ) -> dict[str, Any]:
     a = assumptions
     seconds = EVENTS / a["events_per_second"]  # how long a million events take at the assumed rate
+    invocations = EVENTS * (1 + a["redelivery_rate"])
     cold_starts = a["warm_containers"] * seconds / (a["container_lifetime_hours"] * 3600)
-    duration_ms = EVENTS * billed_ms + cold_starts * max(0.0, cold_billed_ms - billed_ms)
-    secret_fetches = (a["warm_containers"] * seconds / a["secret_cache_seconds"] + cold_starts) if uses_secret else 0.0
-    refused = EVENTS * a["refusal_rate"] if quarantine else 0.0
-    sqs_data_keys = a["warm_containers"] * seconds / a["sqs_data_key_reuse_seconds"] if quarantine else 0.0
+    duration_ms = invocations * plan.billed_ms + cold_starts * max(0.0, plan.cold_billed_ms - plan.billed_ms)
+    secret_fetches = (a["warm_containers"] * seconds / a["secret_cache_seconds"] + cold_starts) * plan.parameters
+    refused = EVENTS * a["refusal_rate"]
+    stored = EVENTS - refused
+    queued = refused if plan.quarantine else 0.0
+    sqs_data_keys = a["warm_containers"] * seconds / a["sqs_data_key_reuse_seconds"] if plan.quarantine else 0.0
     traced_share = min(
         1.0,
         (a["xray_reservoir_per_second"] + a["xray_rate"] * max(0.0, a["events_per_second"] - 1.0))
         / a["events_per_second"],
     )
-    stored = EVENTS * (1 - a["refusal_rate"]) if quarantine else EVENTS
+    units = stored * plan.write_units + EVENTS * a["redelivery_rate"] * plan.redelivery_write_units
     lines = {
-        "lambda_requests": EVENTS * prices["lambda_request"],
+        "lambda_requests": invocations * prices["lambda_request"],
         "lambda_duration": duration_ms / 1000 * MEMORY_GB * prices["lambda_arm64_gb_second"],
-        "dynamodb_writes": stored * write_units_per_event * prices["dynamodb_on_demand_wru"],
+        "dynamodb_writes": units * prices["dynamodb_on_demand_wru"],
         "ssm_get_parameter": secret_fetches * prices["ssm_standard_parameter_api"],
         "kms_requests": (secret_fetches + sqs_data_keys) * prices["kms_request"],
-        "sqs_quarantine": refused * prices["sqs_standard_request"],
-        "cloudwatch_logs": EVENTS * log_bytes / 1e9 * prices["cloudwatch_logs_ingestion_gb"],
-        "xray_traces": EVENTS * traced_share * prices["xray_trace_recorded"],
+        "sqs_quarantine": queued * prices["sqs_standard_request"],
+        "cloudwatch_logs": invocations * plan.log_bytes / 1e9 * prices["cloudwatch_logs_ingestion_gb"],
+        "xray_traces": invocations * traced_share * prices["xray_trace_recorded"],
     }
+    gb_stored = stored * plan.stored_bytes / GB
     return {
         "peer": peer,
         "total_usd": sum(lines.values()),
         "lines_usd": {k: round(v, 4) for k, v in lines.items()},
+        "storage_usd_per_million_events_per_month": {
+            "dynamodb_storage": round(gb_stored * prices["dynamodb_storage_gb_month"], 4),
+            "pitr": round(gb_stored * prices["dynamodb_pitr_gb_month"], 4),
+        },
         "inputs": {
-            "billed_ms_per_warm_invocation": round(billed_ms, 3),
-            "cold_start_billed_ms": round(cold_billed_ms, 1),
+            "billed_ms_per_warm_invocation": round(plan.billed_ms, 3),
+            "cold_start_billed_ms": round(plan.cold_billed_ms, 1),
             "cold_starts": round(cold_starts, 1),
-            "write_units_per_event": write_units_per_event,
+            "invocations": invocations,
+            "write_units_per_event": round(plan.write_units, 3),
+            "write_units_per_redelivery": round(plan.redelivery_write_units, 3),
+            "secret_parameters": plan.parameters,
             "secret_fetches": round(secret_fetches, 1),
             "kms_requests": round(secret_fetches + sqs_data_keys, 1),
-            "sqs_requests": refused,
-            "log_bytes_per_invocation": round(log_bytes, 1),
+            "sqs_requests": queued,
+            "log_bytes_per_invocation": round(plan.log_bytes, 1),
+            "stored_bytes_per_event": round(plan.stored_bytes, 1),
             "xray_traced_share": round(traced_share, 4),
         },
     }
 
 
+def storage_per_month(plan: Plan, prices: Mapping[str, float]) -> float:
+    """USD per month of keeping what one million events leave (the refused share is not stored; table + PITR)."""
+    stored = EVENTS * (1 - ASSUMPTIONS["refusal_rate"])
+    return plan.stored_bytes * stored / GB * (prices["dynamodb_storage_gb_month"] + prices["dynamodb_pitr_gb_month"])
+
+
+EVENTS_PER_MONTH_AT_1_PER_SECOND = 86_400 * 365.25 / 12
+
+
+MONTH_DAYS = 365.25 / 12
+
+
+def storage_in_month(
+    plan: Plan, payment_bytes: float, prices: Mapping[str, float], rate: float, month: int, days: int | None
+) -> float:
+    """USD of table + PITR in month ``month`` at a steady ``rate`` events/s, event items kept ``days`` (None: forever).
+
+    Month m holds on average m - 1/2 months of events; with a retention the event items stop
+    growing at ``days``; payment items never expire (one per event here: an upper bound).
+    """
+    per_month = rate * EVENTS_PER_MONTH_AT_1_PER_SECOND / EVENTS
+    store_month = storage_per_month(plan, prices) * per_month  # one month of events kept for a month
+    payment_share = payment_bytes / plan.stored_bytes if plan.stored_bytes else 0.0
+    held = month - 0.5
+    events_held = held if days is None else min(held, days / MONTH_DAYS)
+    return store_month * ((1 - payment_share) * events_held + payment_share * held)
+
+
+def team_months(plan: Plan, payment_bytes: float, prices: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """What a team pays per month at 1, 10 and 100 events/s: the receive path, and storage in month 1 and 12."""
+    out: dict[str, dict[str, float]] = {}
+    for rate in (1, 10, 100):
+        per_month = rate * EVENTS_PER_MONTH_AT_1_PER_SECOND / EVENTS
+        receive = cost_per_million("ours", plan, prices, traffic(rate))["total_usd"] * per_month
+        out[f"{rate}_per_second"] = {
+            "events_per_month_millions": round(per_month, 3),
+            "receive_usd_per_month": round(receive, 2),
+            "storage_usd_month_1": round(storage_in_month(plan, payment_bytes, prices, rate, 1, None), 2),
+            "storage_usd_month_12_forever": round(storage_in_month(plan, payment_bytes, prices, rate, 12, None), 2),
+            "storage_usd_month_12_retention_90_days": round(
+                storage_in_month(plan, payment_bytes, prices, rate, 12, 90), 2
+            ),
+        }
+    return out
+
+
 def compute(
     cold: Mapping[str, Mapping[str, Any]],
-    sizes: Mapping[str, Any],
-    bare_put_ms: float | None,
+    items: Mapping[str, Mapping[str, Any]],
+    providers: int,
     prices: Mapping[str, float] | None = None,
+    gzip_cpu_us: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
-    """``cost_per_million_usd`` (ours, powertools) and the detail behind it."""
+    """Every peer's cost per million events, storage per month, the levers before/after, a team's monthly bill."""
     prices = prices or load_prices()
     result: dict[str, Any] = {"assumptions": dict(ASSUMPTIONS), "prices_file": "bench/prices.json", "peers": {}}
-    notes = []
-
-    def wru(key: str) -> int:
-        size = sizes.get(key)
-        if size is None:
-            raise RuntimeError(f"no {key} measured")
-        return write_units(size)
-
-    plans: dict[str, tuple[float, float, bool, bool]] = {}
-    if "ours" in cold:
-        billed = float(cold["ours"]["warm_billed_ms_mean"])
-        units: float = wru("ours_event_item") + wru("ours_payment_item")
-        if not sizes.get("ours_payment_item_measured"):
-            # The function did not write a payment item (PAYMENTS_TABLE_NAME unknown to this code): add a
-            # conditional PutItem of the payment item (behaviour.md, "Payment status"), timed as a bare PutItem.
-            billed += bare_put_ms or 0.0
-            notes.append(
-                "ours: payment write not made by this code; its duration is the measured bare PutItem p50 and its "
-                "item the payment item's shape (ESTIMATED_PAYMENT_ITEM)"
-            )
-        plans["ours"] = (billed, units, True, True)
-    if "powertools" in cold:
-        before = sizes.get("powertools_record_in_progress")
-        after = sizes.get("powertools_record_completed")
-        if before is None or after is None:
-            raise RuntimeError("no Powertools idempotency record measured")
-        units = write_units(before) + wru("powertools_event_item") + write_units(max(before, after))
-        plans["powertools"] = (float(cold["powertools"]["warm_billed_ms_mean"]), units, True, False)
-    if "seed" in cold:
-        plans["seed"] = (float(cold["seed"]["warm_billed_ms_mean"]), wru("seed_event_item"), False, False)
-    for name, (billed, units, uses_secret, quarantine) in plans.items():
-        result["peers"][name] = cost_per_million(
-            name,
-            billed,
-            float(cold[name]["first_billed_ms"]),
-            float(cold[name]["log_bytes_per_invoke"]),
-            units,
-            prices,
-            uses_secret=uses_secret,
-            quarantine=quarantine,
-        )
-    result["item_bytes"] = dict(sizes)
-    result["notes"] = notes
+    found = plans(cold, items, providers)
+    for name, plan in found.items():
+        result["peers"][name] = cost_per_million(name, plan, prices)
+    result["item_bytes"] = {name: dict(v) for name, v in items.items()}
+    ours = found.get("ours")
+    if ours is not None:
+        result["levers"] = levers(ours, cold["ours"], items["ours"], prices, gzip_cpu_us)
+        payment = items["ours"]["payment_item"]
+        result["team_per_month_usd"] = team_months(ours, _bytes(payment), prices)
+        result["reconciler"] = reconciler_per_month(ours, prices)
     return result
+
+
+def _gzip_cpu(per_body_us: Mapping[str, float] | None, prices: Mapping[str, float]) -> dict[str, Any]:
+    """What the gzip rule's CPU costs per million events at the bench machine's speed (mean over the mix)."""
+    if not per_body_us:
+        return {}
+    mean_us = sum(per_body_us.values()) / len(per_body_us)
+    return {
+        "gzip_cpu_us_per_event": dict(per_body_us),
+        "gzip_cpu_us_mean": round(mean_us, 1),
+        "gzip_cpu_usd_per_million": round(mean_us * 1e-6 * EVENTS * MEMORY_GB * prices["lambda_arm64_gb_second"], 5),
+    }
+
+
+RECONCILER_RUNS_PER_MONTH = 24 * 365.25 / 12  # stripe_reconcile_schedule's default rate(1 hour)
+RECONCILER_API_WAIT_MS = 1000.0  # assumed: Stripe's events list (one page) as seen from Lambda; not measured here
+
+
+def reconciler_per_month(ours: Plan, prices: Mapping[str, float]) -> dict[str, Any]:
+    """The reconciler's own cost: per month, not per event (it runs hourly whatever the traffic).
+
+    Each run is a cold start (an hour outlives an execution environment), billed as ours
+    (the same package, measured) plus the wait for Stripe's API (assumed), one API-key
+    GetParameter and its KMS Decrypt, one scheduled invocation and ours' log bytes. The
+    events it finds are stored like deliveries and priced per event above.
+    """
+    runs = RECONCILER_RUNS_PER_MONTH
+    lines = {
+        "lambda_requests": runs * prices["lambda_request"],
+        "lambda_duration": runs
+        * (ours.cold_billed_ms + RECONCILER_API_WAIT_MS)
+        / 1000
+        * MEMORY_GB
+        * prices["lambda_arm64_gb_second"],
+        "kms_requests": runs * prices["kms_request"],
+        "scheduler": runs * prices["eventbridge_scheduler_invocation"],
+        "cloudwatch_logs": runs * ours.log_bytes / 1e9 * prices["cloudwatch_logs_ingestion_gb"],
+    }
+    return {
+        "usd_per_month": round(sum(lines.values()), 4),
+        "lines_usd_per_month": {k: round(v, 5) for k, v in lines.items()},
+        "runs_per_month": round(runs, 1),
+        "assumed_api_wait_ms": RECONCILER_API_WAIT_MS,
+    }
+
+
+JSON_LOG_ADDED_BYTES = len(',"timestamp":"2026-12-01T11:00:00.000Z","level":"INFO"')
+
+
+def levers(
+    ours: Plan,
+    cold: Mapping[str, Any],
+    items: Mapping[str, Any],
+    prices: Mapping[str, float],
+    gzip_cpu_us: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """Each lever before/after on ours, from this run's figures.
+
+    * gzip of rawEvent: the same event items with the body as text (restored from the items written);
+    * JSON log format with system log level WARN: Lambda drops START/END/REPORT; our one line
+      per request has no level or timestamp, so Lambda adds both (counted, as text);
+    * retention (event_retention_days): storage per month at a steady 10 events/s.
+    """
+    text = items["event_item_as_text"]
+    as_text = replace(
+        ours,
+        write_units=_wru(text) + _wru(items["payment_item"]),
+        redelivery_write_units=_wru(text) + _wru(items["payment_item"]),
+        stored_bytes=_bytes(text) + _bytes(items["payment_item"]),
+    )
+    json_logs = replace(ours, log_bytes=float(cold["function_log_bytes_per_invoke"]) + JSON_LOG_ADDED_BYTES)
+
+    def total(plan: Plan) -> float:
+        return round(float(cost_per_million("ours", plan, prices)["total_usd"]), 4)
+
+    payment_bytes = _bytes(items["payment_item"])
+    retention = {
+        f"{days}_days": round(storage_in_month(ours, payment_bytes, prices, 10, 12, days), 2) for days in (30, 90, 365)
+    }
+    return {
+        "gzip_raw_event": {
+            "before_usd_per_million": total(as_text),
+            "after_usd_per_million": total(ours),
+            "write_units_before": round(as_text.write_units, 3),
+            "write_units_after": round(ours.write_units, 3),
+            "stored_bytes_before": round(as_text.stored_bytes, 1),
+            "stored_bytes_after": round(ours.stored_bytes, 1),
+            "storage_usd_per_million_per_month_before": round(storage_per_month(as_text, prices), 4),
+            "storage_usd_per_million_per_month_after": round(storage_per_month(ours, prices), 4),
+            "billed_ms_note": "the billed duration is the one measured with gzip on (its CPU included)",
+            **_gzip_cpu(gzip_cpu_us, prices),
+        },
+        "json_logs_system_warn": {
+            "before_usd_per_million": total(ours),
+            "after_usd_per_million": total(json_logs),
+            "log_bytes_before": round(ours.log_bytes, 1),
+            "log_bytes_after": round(json_logs.log_bytes, 1),
+            "note": "after = the function's own lines (RIE output without START/END/REPORT) + "
+            f"{JSON_LOG_ADDED_BYTES} B for the timestamp and level Lambda adds to a line without them",
+        },
+        "retention_storage_usd_per_month_at_10_per_second_after_12_months": {
+            "forever": round(storage_in_month(ours, payment_bytes, prices, 10, 12, None), 2),
+            **retention,
+            "note": "event items stop growing after the retention period; payment items never expire",
+        },
+    }

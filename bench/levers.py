@@ -74,7 +74,9 @@ def main() -> None:
     try:
         contenders = {k: v for k, v in peers(common.LAMBDA_SRC).items() if k != "ours"}
         for name in LEVERS:
-            contenders[name] = Peer(name, variant(name, work / "variants" / name), "handler.handler", "accepted")
+            contenders[name] = Peer(
+                name, variant(name, work / "variants" / name), "handler.handler", "accepted", providers=True
+            )
         with Emulator(work / "emulator.log") as emulator:
             common.create_aws_resources(emulator.endpoint)
             runner = ColdStarts(emulator.endpoint, contenders, work, "levers", {})

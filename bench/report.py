@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import common
+from bench import common, mix
 from bench.common import rnd
 from bench.keys import GOALS
 from webhook_cli.providers import NAMES
@@ -46,15 +46,17 @@ def assemble(
         "vs_powertools_cold_import_ratio": rnd(ratio(imp.get("ours"), imp.get("powertools"))),
         "cold_start_ms": {name: rnd(ms, 1) for name, ms in start.items()} if start else None,
         "cold_start_vs_seed_ratio": rnd(ratio(start.get("ours"), start.get("seed"))),
-        "cost_per_million_usd": (
-            {name: rnd(per_million[name], 4) for name in ("ours", "powertools") if name in per_million}
-            if per_million
-            else None
+        # the receive path on the payload mix, all-in (bench/cost.py); every peer's in detail.cost
+        "cost_per_million_usd": rnd(per_million.get("ours"), 4),
+        "cost_per_million_usd_powertools_same_features": rnd(per_million.get("powertools_same_features"), 4),
+        "cost_vs_powertools_same_features_ratio": rnd(
+            ratio(per_million.get("ours"), per_million.get("powertools_same_features"))
         ),
         "http": http,
     }
     if http is None:
         r["http_error"] = (errors or {}).get("http", "not measured")
+    r.update(storage_keys(cost))
     r["goals"] = {
         key: {"goal": f"{op} {limit:g}", "value": r[key], "met": None if r[key] is None else r[key] <= limit}
         for key, (op, limit) in GOALS.items()
@@ -72,20 +74,79 @@ def assemble(
         },
         "cold_start_vs_powertools_ratio": rnd(ratio(start.get("ours"), start.get("powertools"))),
         "cost": cost,
+        "cost_per_million_usd_by_peer": {name: rnd(usd, 4) for name, usd in per_million.items()},
+        "payload_mix_bytes": mix.size_distribution(),
         "zip": zip_info,
         **(details or {}),
     }
     return r
 
 
-def storage_and_publisher(storage: dict[str, Any] | None, publisher: dict[str, Any] | None) -> dict[str, Any]:
-    """The keys of bench/storage.py (both items per event, as stored and as text) and bench/publisher.py."""
+def storage_keys(cost: dict[str, Any] | None) -> dict[str, Any]:
+    """Bytes per stored event (both tables, DynamoDB's overhead) of the items ours wrote for the mix, and as text."""
+    gzip = ((cost or {}).get("levers") or {}).get("gzip_raw_event") or {}
+    stored, text = gzip.get("stored_bytes_after"), gzip.get("stored_bytes_before")
+    monthly = ((cost or {}).get("peers", {}).get("ours") or {}).get("storage_usd_per_million_events_per_month")
     return {
-        "storage_bytes_per_event": (storage or {}).get("storage_bytes_per_event"),
-        "storage_bytes_per_event_uncompressed": (storage or {}).get("storage_bytes_per_event_uncompressed"),
+        "storage_bytes_per_event": stored,
+        "storage_bytes_per_event_uncompressed": text,
+        "storage_vs_uncompressed_ratio": rnd(ratio(stored, text)),
+        "storage_usd_per_million_events_per_month": rnd(sum(monthly.values()), 4) if monthly else None,
+        # hourly whatever the traffic: per month, not per event (bench/cost.py reconciler_per_month)
+        "reconciler_cost_per_month_usd": ((cost or {}).get("reconciler") or {}).get("usd_per_month"),
+    }
+
+
+def storage_and_publisher(
+    storage: dict[str, Any] | None, publisher: dict[str, Any] | None, cost: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Storage keys (the cost phase's read-back items; else bench/storage.py's samples) and bench/publisher.py's."""
+    keys = storage_keys(cost)
+    if keys["storage_bytes_per_event"] is None and storage:
+        stored = storage.get("storage_bytes_per_event")
+        text = storage.get("storage_bytes_per_event_uncompressed")
+        keys.update(
+            storage_bytes_per_event=stored,
+            storage_bytes_per_event_uncompressed=text,
+            storage_vs_uncompressed_ratio=rnd(ratio(stored, text)),
+        )
+    return {
+        **keys,
         "publisher_cpu_us_per_record": (publisher or {}).get("publisher_cpu_us_per_record"),
         "publisher_cost_per_million_usd": (publisher or {}).get("publisher_cost_per_million_usd"),
     }
+
+
+def lever_lines(cost: dict[str, Any]) -> list[str]:
+    """The levers before/after (bench/cost.py ``levers``) and what a team pays per month."""
+    out: list[str] = []
+    levers = cost.get("levers") or {}
+    if levers:
+        gz, logs = levers["gzip_raw_event"], levers["json_logs_system_warn"]
+        out += [
+            "",
+            "levers, ours, USD per million events (before -> after, this run)",
+            f"  gzip rawEvent      {gz['before_usd_per_million']:.4f} -> {gz['after_usd_per_million']:.4f}"
+            f"  write units {gz['write_units_before']} -> {gz['write_units_after']},"
+            f" stored B {gz['stored_bytes_before']} -> {gz['stored_bytes_after']},"
+            f" gzip CPU {gz.get('gzip_cpu_us_mean')} us = ${gz.get('gzip_cpu_usd_per_million')}",
+            f"  JSON logs, WARN    {logs['before_usd_per_million']:.4f} -> {logs['after_usd_per_million']:.4f}"
+            f"  log B/invocation {logs['log_bytes_before']} -> {logs['log_bytes_after']}",
+        ]
+        kept = levers["retention_storage_usd_per_month_at_10_per_second_after_12_months"]
+        out.append(
+            "  retention, storage+PITR $/month at 10 ev/s after 12 months: "
+            + ", ".join(f"{k} {v}" for k, v in kept.items() if k != "note")
+        )
+    team = cost.get("team_per_month_usd") or {}
+    if team:
+        out += ["", "a team's month, USD        receive   storage m1   m12 forever   m12 90-day retention"]
+        for rate, v in team.items():
+            out.append(
+                f"  {rate:22} {v['receive_usd_per_month']:10.2f} {v['storage_usd_month_1']:12.2f}"
+                f" {v['storage_usd_month_12_forever']:13.2f} {v['storage_usd_month_12_retention_90_days']:22.2f}"
+            )
+    return out
 
 
 def fmt(value: Any, unit: str = "") -> str:
@@ -109,10 +170,16 @@ def table(result: dict[str, Any]) -> str:
         ("vs_powertools_latency_ratio", "ours / Powertools receiver, p50", ""),
         ("vs_powertools_cold_import_ratio", "ours / Powertools receiver, cold import", ""),
         ("cold_start_vs_seed_ratio", "cold start (RIE init + 1st invoke): ours / seed", ""),
-        ("storage_bytes_per_event", "event + payment item as stored (gzip where it pays)", " B"),
+        ("cost_per_million_usd", "ours, receive path, payload mix, all-in, per million", " $"),
+        ("cost_per_million_usd_powertools_same_features", "Powertools + idempotency + parser + payment write", " $"),
+        ("cost_vs_powertools_same_features_ratio", "ours / Powertools same features, cost", ""),
+        ("storage_bytes_per_event", "event + payment item as written for the mix (+100 B each)", " B"),
         ("storage_bytes_per_event_uncompressed", "the same items with the body as text", " B"),
+        ("storage_vs_uncompressed_ratio", "stored / as text", ""),
+        ("storage_usd_per_million_events_per_month", "table + PITR per million events kept, per month", " $"),
         ("publisher_cpu_us_per_record", "publisher CPU per stream record (destinations faked)", " us"),
         ("publisher_cost_per_million_usd", "publisher: added cost per million received events", " $"),
+        ("reconciler_cost_per_month_usd", "reconciler (hourly): per month, not per event", " $"),
     ]
     lines = [f"{'key':34} {'value':>12}  {'goal':>10}  {'':4}  meaning", "-" * 110]
     for key, meaning, unit in rows:
@@ -169,8 +236,26 @@ def table(result: dict[str, Any]) -> str:
         for line in next(iter(cost["peers"].values()))["lines_usd"]:
             lines.append("  " + f"{line:22}" + "".join(f"{cost['peers'][n]['lines_usd'][line]:12.4f}" for n in peers))
         lines.append("  " + f"{'total':22}" + "".join(f"{cost['peers'][n]['total_usd']:12.4f}" for n in peers))
-        for note in cost.get("notes", []):
-            lines.append(f"  note: {note}")
+        lines.append("  per month per million events kept:")
+        for line in next(iter(cost["peers"].values()))["storage_usd_per_million_events_per_month"]:
+            monthly = [cost["peers"][n]["storage_usd_per_million_events_per_month"][line] for n in peers]
+            values = "".join(f"{usd:12.4f}" for usd in monthly)
+            lines.append("  " + f"{line:22}" + values)
+        for key, label in (
+            ("billed_ms_per_warm_invocation", "billed ms"),
+            ("write_units_per_event", "write units"),
+            ("log_bytes_per_invocation", "log bytes"),
+            ("stored_bytes_per_event", "stored bytes"),
+            ("secret_parameters", "secret params"),
+        ):
+            lines.append("  " + f"{label:22}" + "".join(f"{cost['peers'][n]['inputs'][key]:12}" for n in peers))
+        lines.extend(lever_lines(cost))
+    sizes = d.get("payload_mix_bytes") or {}
+    if sizes:
+        lines.append("")
+        lines.append("payload mix, body bytes (bench/mix.py)    n      min   median      max")
+        for group, v in sizes.items():
+            lines.append(f"  {group:36} {v['n']:3} {v['min']:8} {v['median']:8.0f} {v['max']:8}")
     http = result.get("http")
     lines.append("")
     if http:

@@ -149,12 +149,12 @@ class Run:
             http = self.phase("http", lambda: self.http(emulator.endpoint, zip_copy if zip_info else None))
             ours_zip = zip_copy if zip_info else source_zip(self.work / "lambda-source.zip")
             cold_start = self.phase("cold_start", lambda: self.cold_start(emulator.endpoint, ours_zip))
-            cost = self.phase("cost", lambda: self.cost(emulator.endpoint, cold_start, latency)) if cold_start else None
+            cost = self.phase("cost", lambda: self.cost(emulator.endpoint, cold_start)) if cold_start else None
 
         result = report.assemble(
             zip_info, cold, latency, cpu, http, cold_start, cost, per_provider, self.errors, self.details
         )
-        result.update(report.storage_and_publisher(storage, publisher))
+        result.update(report.storage_and_publisher(storage, publisher, cost))
         result["meta"] = {
             "quick": s.quick,
             "settings": s.as_dict(),
@@ -205,27 +205,19 @@ class Run:
             s.cold_start_rounds,
             s.cold_start_warm,
             self.run_id,
-            {"PAYMENTS_TABLE_NAME": common.PAYMENTS_TABLE},
         )
 
-    def cost(
-        self, endpoint: str, cold_start: dict[str, dict[str, Any]], latency: dict[str, dict[str, float]] | None
-    ) -> dict[str, Any]:
-        """Cost per million events from the measured billed durations and item sizes; see cost.py."""
+    def cost(self, endpoint: str, cold_start: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Cost per million events from the billed durations, log bytes and items of the cold-start phase; cost.py."""
         import boto3
 
-        from bench import coldstart, cost
+        from bench import cost, storage_levers
+        from webhook_cli.providers import NAMES
 
         ddb = boto3.client("dynamodb", endpoint_url=endpoint)  # the emulator's credentials are in the environment
-        tables = {
-            "transactions": common.TABLE,
-            "payments": common.PAYMENTS_TABLE,
-            "idempotency": common.IDEMPOTENCY_TABLE,
-        }
-        prefixes = {name: f"cold_{self.run_id}_{name}_" for name in coldstart.PEER_NAMES}
-        sizes = cost.measured_items(ddb, tables, prefixes)
-        bare_put = (latency or {}).get("bare_put", {}).get("p50_ms")
-        return cost.compute(cold_start, sizes, bare_put)
+        items = cost.measured_items(ddb, cold_start)
+        gzip_cpu = storage_levers.mix_decide_us(20 if self.settings.quick else 200)
+        return cost.compute(cold_start, items, providers=len(NAMES), gzip_cpu_us=gzip_cpu)  # every provider enabled
 
     def profile(self, inprocess: Any, coldimport: Any) -> None:
         """Where the time goes: pyinstrument of the handler CPU path, -X importtime of the cold imports."""

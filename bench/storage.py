@@ -22,13 +22,17 @@ from webhook.storage import StoredEvent
 from webhook.validation import Transaction
 
 EVENTS = Path(__file__).resolve().parent.parent / "tests" / "events"
-# The provider bodies of the mix (unsigned bodies, as the providers send them) and the §1 payload.
+# The bench's payload mix (bench/mix.py: unsigned bodies, as the providers send them) and the docs' Stripe samples.
 SAMPLES = (
     "stripe_payment_intent_succeeded.json",
     "stripe_charge_refunded.json",
-    "adyen_authorisation.json",
+    "stripe_fixture_payment_intent_succeeded.json",
+    "stripe_fixture_charge_succeeded.json",
+    "stripe_fixture_charge_refunded.json",
+    "stripe_fixture_charge_dispute_created.json",
+    "adyen_sdk_authorisation.json",
     "adyen_capture.json",
-    "function_url_event.json",
+    "standard_payment.json",
 )
 ITEM_OVERHEAD_BYTES = 100  # DynamoDB's billed-storage overhead per item
 PROCESSED_AT = "2026-12-01T11:00:00.000Z"

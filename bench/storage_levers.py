@@ -80,6 +80,18 @@ def measure_body(text: str) -> dict[str, Any]:
     return row
 
 
+def mix_decide_us(number: int = 200) -> dict[str, float]:
+    """CPU the function's store rule (gzip or not) adds per event, per body of the payload mix (best of 3, µs)."""
+    from bench import mix
+
+    out = {}
+    for name, _provider in mix.MIX:
+        text = storage.body_of(name)
+        runs = timeit.Timer(partial(raw_body.body_attribute, text)).repeat(repeat=3, number=number)
+        out[name] = round(min(runs) / number * 1e6, 1)
+    return out
+
+
 def per_million_usd(row: dict[str, Any]) -> dict[str, float]:
     """Per million events: what the added CPU costs, what the saved write units and storage save."""
     cpu_seconds = row["decide_us"] * 1e-6 * 1e6

@@ -15,6 +15,10 @@
   ``response_hook``.  The transaction itself is a ``Table.put_item`` with the
   amount as ``Decimal``.
 * The same botocore timeouts and retries as ours.
+* With ``PEER_PAYMENT_STATUS=1`` (the bench's "same features" peer): after the
+  transaction, the payment's current status as ours keeps it (docs/behaviour.md,
+  "Payment status") — one conditional ``Table.put_item`` of the whole payment item,
+  ``attribute_not_exists(transactionId) OR orderKey < :key``, on ``PAYMENTS_TABLE_NAME``.
 
 Benchmark-only: never part of the Lambda zip.
 """
@@ -62,6 +66,11 @@ app = LambdaFunctionUrlResolver()
 ssm = parameters.SSMProvider(boto_config=BOTO_CONFIG)
 persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE_NAME"], boto_config=BOTO_CONFIG)
 transactions = boto3.resource("dynamodb", config=BOTO_CONFIG).Table(os.environ["TABLE_NAME"])
+payments = (
+    boto3.resource("dynamodb", config=BOTO_CONFIG).Table(os.environ["PAYMENTS_TABLE_NAME"])
+    if os.environ.get("PEER_PAYMENT_STATUS") == "1"
+    else None
+)
 
 
 def _replayed(response: dict[str, Any], _record: Any) -> dict[str, Any]:
@@ -208,7 +217,35 @@ def store(delivery: dict[str, str], payment: Payment, raw_text: str) -> dict[str
             "rawEvent": raw_text,
         }
     )
+    if payments is not None:
+        _payment_status(payment, delivery["eventId"], processed_at)
     return {"status": "accepted", "transactionId": payment.transactionId, "eventId": delivery["eventId"]}
+
+
+def _payment_status(payment: Payment, event_id: str, processed_at: str) -> None:
+    """The payment item, kept iff absent or older than this event (the order key ours uses)."""
+    event_time = payment.timestamp or processed_at
+    order_key = f"1#{event_time}#3#{event_id}"
+    try:
+        payments.put_item(  # type: ignore[union-attr]
+            Item={
+                "transactionId": payment.transactionId,
+                "status": payment.status,
+                "providerStatus": payment.status,
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "provider": payment.provider,
+                "lastEventId": event_id,
+                "eventTime": event_time,
+                "updatedAt": processed_at,
+                "orderKey": order_key,
+            },
+            ConditionExpression="attribute_not_exists(transactionId) OR orderKey < :key",
+            ExpressionAttributeValues={":key": order_key},
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
 
 
 # --------------------------------------------------------------------------- routes
