@@ -211,11 +211,11 @@ class Run:
         """Cost per million events from the billed durations, log bytes and items of the cold-start phase; cost.py."""
         import boto3
 
-        from bench import cost, storage_levers
+        from bench import cost, item_sizes, storage_levers
         from webhook_cli.providers import NAMES
 
         ddb = boto3.client("dynamodb", endpoint_url=endpoint)  # the emulator's credentials are in the environment
-        items = cost.measured_items(ddb, cold_start)
+        items = item_sizes.measured_items(ddb, cold_start)
         gzip_cpu = storage_levers.mix_decide_us(20 if self.settings.quick else 200)
         return cost.compute(cold_start, items, providers=len(NAMES), gzip_cpu_us=gzip_cpu)  # every provider enabled
 

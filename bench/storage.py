@@ -9,13 +9,12 @@ Run alone: ``PYTHONPATH=lambda_src python -m bench.storage`` prints the table.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from bench.item_sizes import ITEM_OVERHEAD_BYTES, item_size, write_units
 from webhook import raw_body
 from webhook.payments import PaymentEvent
 from webhook.storage import StoredEvent
@@ -34,26 +33,7 @@ SAMPLES = (
     "adyen_capture.json",
     "standard_payment.json",
 )
-ITEM_OVERHEAD_BYTES = 100  # DynamoDB's billed-storage overhead per item
 PROCESSED_AT = "2026-12-01T11:00:00.000Z"
-
-
-def item_bytes(item: Mapping[str, Mapping[str, Any]]) -> int:
-    """An item's size as DynamoDB counts it (names + values; numbers ~ 1 byte per 2 digits + 1)."""
-    total = 0
-    for name, value in item.items():
-        total += len(name.encode())
-        ((kind, data),) = value.items()
-        if kind == "S":
-            total += len(str(data).encode("utf-8", "surrogatepass"))
-        elif kind == "B":
-            total += len(data)
-        elif kind == "N":
-            digits = str(data).lstrip("-").replace(".", "").lstrip("0") or "0"
-            total += math.ceil(len(digits) / 2) + 1
-        else:
-            total += 1
-    return total
 
 
 def body_of(name: str) -> str:
@@ -89,11 +69,11 @@ def measure() -> dict[str, Any]:
             plain, _ = _items(body)
         rows[name] = {
             "body_bytes": len(body.encode()),
-            "event_item_bytes": item_bytes(stored),
-            "event_item_bytes_uncompressed": item_bytes(plain),
-            "payment_item_bytes": item_bytes(payment),
-            "write_units": math.ceil(item_bytes(stored) / 1024),
-            "write_units_uncompressed": math.ceil(item_bytes(plain) / 1024),
+            "event_item_bytes": item_size(stored),
+            "event_item_bytes_uncompressed": item_size(plain),
+            "payment_item_bytes": item_size(payment),
+            "write_units": write_units(item_size(stored)),
+            "write_units_uncompressed": write_units(item_size(plain)),
         }
 
     def per_event(key: str) -> float:

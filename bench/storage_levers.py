@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import storage
+from bench import item_sizes, storage
 from webhook import raw_body
 
 EVENTS = storage.EVENTS
@@ -58,8 +58,8 @@ def sizes(text: str) -> dict[str, Any]:
     row: dict[str, Any] = {
         "body_bytes": len(data),
         "stored_as": raw_body.GZIP_ATTRIBUTE if raw_body.GZIP_ATTRIBUTE in stored else raw_body.TEXT_ATTRIBUTE,
-        "item_bytes_text": storage.item_bytes(with_text),
-        "item_bytes_stored": storage.item_bytes(stored),
+        "item_bytes_text": item_sizes.item_size(with_text),
+        "item_bytes_stored": item_sizes.item_size(stored),
     }
     row["wru_text"] = math.ceil(row["item_bytes_text"] / 1024)
     row["wru_stored"] = math.ceil(row["item_bytes_stored"] / 1024)

@@ -3,7 +3,7 @@ one the store builds, and it is smaller than the same item with the body as text
 
 from __future__ import annotations
 
-from bench import storage
+from bench import item_sizes, storage
 from webhook.raw_body import raw_event_text
 
 
@@ -19,9 +19,9 @@ def test_stored_items_are_counted_as_written_and_restore_the_body() -> None:
 
 
 def test_item_bytes_follow_dynamodb_size_rules() -> None:
-    assert storage.item_bytes({"ab": {"S": "é"}}) == 2 + 2
-    assert storage.item_bytes({"n": {"N": "19.99"}}) == 1 + 3
-    assert storage.item_bytes({"b": {"B": b"\x00\x01"}, "t": {"BOOL": True}}) == 1 + 2 + 1 + 1
+    assert item_sizes.item_size({"ab": {"S": "é"}}) == 2 + 2
+    assert item_sizes.item_size({"n": {"N": "19.99"}}) == 1 + 3
+    assert item_sizes.item_size({"b": {"B": b"\x00\x01"}, "t": {"BOOL": True}}) == 1 + 2 + 1 + 1
 
 
 def test_publisher_bench_publishes_every_record_and_prices_each_line() -> None:
