@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from webhook_cli import signing
+from webhook_cli.providers import REGISTRY
 
 EVENTS = Path(__file__).resolve().parent.parent / "tests" / "events"
 
@@ -49,6 +50,9 @@ class Secrets:
     standard: str
     stripe: str
     adyen: str
+
+    def of(self, provider: str) -> str:
+        return str(getattr(self, provider))
 
 
 def sample(name: str) -> str:
@@ -94,11 +98,7 @@ def delivery(name: str, provider: str, tag: str, secrets: Secrets, now: int | No
     """A unique, signed delivery of one mix file, as its provider sends it."""
     body = unique_body(name, provider, tag).encode()
     ts = int(time.time()) if now is None else now
-    if provider == "stripe":
-        return signing.stripe_delivery(body, [secrets.stripe], ts)
-    if provider == "adyen":
-        return signing.adyen_delivery_of_body(body, [secrets.adyen])
-    return signing.standard_delivery(body, [secrets.standard], f"msg_{tag}", ts)
+    return REGISTRY[provider].sign(body, [secrets.of(provider)], f"msg_{tag}", ts)
 
 
 @functools.cache
