@@ -53,6 +53,8 @@ module "kms" {
   description             = "Encrypts the ${local.name} payment webhook table, logs, function environment, signing secret and quarantine queue."
   deletion_window_in_days = var.kms_deletion_window_days
   log_group_names         = concat([local.log_group_name, local.publisher_log_group_name], local.reconciler_enabled ? [local.reconciler_log_group_name] : [])
+  secret_reader_role_arns = local.secret_reader_role_arns
+  operator_role_arns      = var.operator_role_arns
 
   tags = local.tags
 }
@@ -91,6 +93,7 @@ module "quarantine" {
   name                      = "${local.name}-quarantine"
   kms_key_arn               = module.kms.key_arn
   message_retention_seconds = var.quarantine_retention_days * 86400
+  operator_role_arns        = var.operator_role_arns
 
   tags = local.tags
 }
@@ -214,4 +217,18 @@ module "reconciler" {
   schedule_expression     = var.stripe_reconcile_schedule
 
   tags = local.tags
+}
+
+# The roles that read SSM SecureStrings, by ARN built from their names (known at
+# plan time, so the key policy is too): the receiver (signing secrets) and the
+# reconciler (Stripe API key). A new function that reads a secret adds its role here.
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  role_arn_prefix = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/"
+  secret_reader_role_arns = concat(
+    ["${local.role_arn_prefix}${local.name}-lambda"],
+    local.reconciler_enabled ? ["${local.role_arn_prefix}${local.name}-reconciler-role"] : [],
+  )
 }

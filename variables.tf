@@ -303,3 +303,15 @@ variable "stripe_api_version" {
   type        = string
   default     = null
 }
+
+variable "operator_role_arns" {
+  description = "IAM role ARNs of the operators: the only principals besides the functions that may decrypt the signing secrets through SSM, and the only ones that may receive (replay) quarantined events. Empty: no one but the functions reads a secret, and nobody receives from the quarantine."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.operator_role_arns : can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/", arn))])
+    error_message = "operator_role_arns must hold IAM role ARNs (arn:<partition>:iam::<account>:role/<name>)."
+  }
+}

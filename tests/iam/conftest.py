@@ -24,7 +24,9 @@ from iamdocs import (
     ACCOUNT,
     DNS_SUFFIX,
     KEY_ID,
+    OPERATOR_ROLE,
     PARTITION,
+    POWER_USER_ROLE,
     REGION,
     SUFFIX,
     Documents,
@@ -47,7 +49,7 @@ def iam_planner(iam_emulator: AwsEmulator, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="session")
 def documents(iam_planner: Planner) -> Documents:
-    root = iam_planner.plan(environment_suffix=SUFFIX)
+    root = iam_planner.plan(environment_suffix=SUFFIX, operator_role_arns=[OPERATOR_ROLE])
     lam = root.modules["module.lambda"].resources
     function_name = lam["aws_lambda_function.this"]["values"]["function_name"]
     log_group_name = lam["aws_cloudwatch_log_group.this"]["values"]["name"]
@@ -74,6 +76,8 @@ def documents(iam_planner: Planner) -> Documents:
         "{role}": f"arn:{PARTITION}:iam::{ACCOUNT}:role/{role_name}",
         "{function}": f"arn:{PARTITION}:sts::{ACCOUNT}:assumed-role/{role_name}/{function_name}",
         "{deployer}": f"arn:{PARTITION}:iam::{ACCOUNT}:user/deployer",
+        "{operator}": OPERATOR_ROLE.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/alice",
+        "{power_user}": POWER_USER_ROLE.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/bob",
         "{log_group}": arn("logs", f"log-group:{log_group_name}"),
         **{
             f"{{parameter:{provider}}}": arn("ssm", f"parameter/{name.lstrip('/')}")
