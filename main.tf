@@ -131,6 +131,8 @@ module "lambda" {
   signature_tolerance_seconds = var.signature_tolerance_seconds
   quarantine_queue_url        = module.quarantine.queue_url
   event_retention_days        = var.event_retention_days
+  application_log_level       = var.lambda_application_log_level
+  system_log_level            = var.lambda_system_log_level
   secret_parameters = {
     for key, provider in local.enabled : key => {
       name                 = provider.name
@@ -190,6 +192,7 @@ module "alarms" {
   reconciler_log_group_name           = local.reconciler_enabled ? module.reconciler[0].log_group_name : null
   dashboard_enabled                   = var.dashboard_enabled
   alarm_sns_topic_arn                 = var.alarm_sns_topic_arn
+  reserved_concurrency                = var.reserved_concurrency
 
   tags = local.tags
 }

@@ -1,39 +1,53 @@
 # Fixed file mode and no generated files keep the zip's hash the same on every
 # machine and run, so a plan shows no spurious code change.
+locals {
+  package_excludes = ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".mypy_cache", "**/.mypy_cache", "README.md"]
+}
+
+# Read at plan time: the package's hash (the functions' source_code_hash, known in
+# the plan). It writes its zip at plan time, on the runner that plans.
 data "archive_file" "this" {
   type             = "zip"
   source_dir       = var.source_dir
   output_path      = var.package_output_path
   output_file_mode = "0644"
-  excludes         = ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".mypy_cache", "**/.mypy_cache", "README.md"]
+  excludes         = local.package_excludes
 }
 
-# One SecureString per enabled provider. The value Terraform writes is a
-# placeholder; the operator puts the real secret with `aws ssm put-parameter
-# --overwrite --key-id <kms_key_arn>`. `value_wo` is write-only: Terraform sends
-# it to SSM once (when value_wo_version changes) and never stores it, and the
-# provider's refresh, which reads the parameter with decryption, keeps no value
-# in state either (`has_value_wo`). Until the secret is put every request on
-# that path is refused (5xx), never accepted. Keep name, description and key
-# fixed once deployed: hashicorp/aws 6.x re-puts the value on any such update
-# and, without a new value_wo_version, has none to put.
-resource "aws_ssm_parameter" "secret" {
-  for_each = var.secret_parameters
-
-  name             = each.value.name
-  description      = each.value.description
-  type             = "SecureString"
-  key_id           = var.kms_key_arn
-  value_wo         = "unset"
-  value_wo_version = 1
-
-  tags = var.tags
+# What the functions upload: the same zip, built again at apply time on the runner
+# that applies. A saved plan carries the configuration, not build outputs, so
+# `terraform plan -out` on one runner and `terraform apply <plan>` on a fresh one
+# found no zip. The path carries the package's hash: a code change replaces this
+# resource, whose Create writes the zip (same source, same bytes) before the
+# functions that read it are created or updated. README "Saved plans".
+resource "archive_file" "package" {
+  type             = "zip"
+  source_dir       = var.source_dir
+  output_path      = "${trimsuffix(var.package_output_path, ".zip")}-${substr(data.archive_file.this.output_sha256, 0, 16)}.zip"
+  output_file_mode = "0644"
+  excludes         = local.package_excludes
 }
 
-# Before the providers were selectable the stack had one parameter.
-moved {
+# The signing secrets: one SSM SecureString per enabled provider, named here and
+# given to the function by name. Terraform does not create or read them: the
+# operator puts each one (`secret_put_commands`: --type SecureString --key-id
+# <the stack's key> --value file://...). The aws provider's aws_ssm_parameter
+# reads the value back with decryption on every refresh (so the planning role
+# would need kms:Decrypt on what signs money), `terraform import` copies the
+# decrypted value into state, and any change of description or key_id makes it
+# PutParameter an empty value (write-only value_wo is not re-sent), which AWS
+# refuses, on every later apply (internal/service/ssm/parameter.go, 6.47). With
+# no resource, none of that can happen; README "Secrets: Terraform never holds them".
+# Until a secret is put, requests on its path answer 500 secret_unavailable.
+#
+# Stacks created before kept the parameters (and the operator's secrets in them):
+# forget them without deleting anything.
+removed {
   from = aws_ssm_parameter.secret
-  to   = aws_ssm_parameter.secret["standard"]
+
+  lifecycle {
+    destroy = false
+  }
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -52,7 +66,7 @@ resource "aws_lambda_function" "this" {
   function_name    = var.function_name
   description      = "Verifies, validates and stores signed payment webhooks."
   role             = var.role_arn
-  filename         = data.archive_file.this.output_path
+  filename         = archive_file.package.output_path
   source_code_hash = data.archive_file.this.output_base64sha256
   handler          = "handler.handler"
   runtime          = var.runtime
@@ -74,7 +88,7 @@ resource "aws_lambda_function" "this" {
       },
       # WEBHOOK_SECRET_PARAM / STRIPE_SECRET_PARAM / ADYEN_HMAC_KEY_PARAM, only
       # for the enabled providers: an unset variable turns that path off (404).
-      { for key, parameter in var.secret_parameters : parameter.environment_variable => aws_ssm_parameter.secret[key].name },
+      { for key, parameter in var.secret_parameters : parameter.environment_variable => parameter.name },
       var.payments_table_name == "" ? {} : { PAYMENTS_TABLE_NAME = var.payments_table_name },
       var.event_retention_days == null ? {} : { EVENT_RETENTION_DAYS = tostring(var.event_retention_days) },
     )
@@ -84,14 +98,33 @@ resource "aws_lambda_function" "this" {
     mode = "Active"
   }
 
+  # JSON: Lambda's own platform events become JSON and are filtered by
+  # system_log_level (WARN drops START/END/REPORT, about 0.4 KB per request);
+  # the function's request line is already one JSON object on stdout, which
+  # Lambda ships unchanged and, having no "level" key, counts as INFO - so
+  # application_log_level must stay INFO or lower, or the metric filters and
+  # every alarm on them go blind (validated in variables.tf).
   logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.this.name
+    log_format            = "JSON"
+    application_log_level = var.application_log_level
+    system_log_level      = var.system_log_level
+    log_group             = aws_cloudwatch_log_group.this.name
   }
 
   # The log group must exist (with its retention and key) before the first
   # invocation could create an unencrypted one.
   depends_on = [aws_cloudwatch_log_group.this]
+
+  lifecycle {
+    # Checked again at apply: the one case the rebuild above does not cover is a
+    # function created or updated from an unchanged package on a runner that did
+    # not plan (its zip was built by an earlier apply elsewhere).
+    precondition {
+      # Unknown (so checked at apply) while the zip is still to be built.
+      condition     = fileexists(archive_file.package.output_path) || archive_file.package.output_size == null
+      error_message = "The function's package ${archive_file.package.output_path} is not on this runner. A saved plan carries the configuration, not the zip: run `terraform plan -out=tfplan` and `terraform apply tfplan` on the same runner, or copy the build/ directory with the plan file (same relative path), or run `terraform apply -replace=module.lambda.archive_file.package` here."
+    }
+  }
 
   tags = var.tags
 }
@@ -167,6 +200,29 @@ check "reserved_concurrency_fits_the_account" {
       data.aws_servicequotas_service_quota.concurrent_executions.value,
       max(data.aws_servicequotas_service_quota.concurrent_executions.value - 100, 0),
       max(data.aws_servicequotas_service_quota.concurrent_executions.value - 100, 0),
+    )
+  }
+}
+
+# The check above cannot tell this account's quota from AWS's default: when
+# GetServiceQuota answers NoSuchResource (no applied quota recorded), the aws
+# provider keeps the value of GetAWSDefaultServiceQuota without saying so - and
+# then the check passes on exactly the small accounts it exists for. The applied
+# quota's ARN names the account; the default's has an empty account field
+# (arn:aws:servicequotas:<region>::lambda/L-B99A9384), so this says which one the
+# check used. A warning, like the check above.
+check "applied_concurrency_quota_was_read" {
+  data "aws_servicequotas_service_quota" "applied_or_default" {
+    service_code = "lambda"
+    quota_code   = "L-B99A9384" # Concurrent executions
+  }
+
+  assert {
+    condition = var.reserved_concurrency == null || split(":", data.aws_servicequotas_service_quota.applied_or_default.arn)[4] != ""
+    error_message = format(
+      "Could not read this account's applied Lambda concurrency quota (Service Quotas GetServiceQuota for L-B99A9384 answered NoSuchResource), so the reserved_concurrency check used AWS's default of %d, which may not be this account's quota (new accounts often have 10). Read the real one with `aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions` before applying reserved_concurrency = %s.",
+      data.aws_servicequotas_service_quota.applied_or_default.default_value,
+      var.reserved_concurrency == null ? "null" : tostring(var.reserved_concurrency),
     )
   }
 }

@@ -74,7 +74,7 @@ variable "table_name" {
 }
 
 variable "secret_parameters" {
-  description = "One SecureString per enabled payment provider, by provider key: its parameter name, the environment variable that names it to the function (WEBHOOK_SECRET_PARAM, STRIPE_SECRET_PARAM, ADYEN_HMAC_KEY_PARAM) and its description."
+  description = "One SecureString per enabled payment provider, by provider key: its parameter name, the environment variable that names it to the function (WEBHOOK_SECRET_PARAM, STRIPE_SECRET_PARAM, ADYEN_HMAC_KEY_PARAM) and its description (in the operator's put command). The operator creates the parameters; this module does not."
   type = map(object({
     name                 = string
     environment_variable = string
@@ -117,4 +117,28 @@ variable "tags" {
   description = "Tags of every taggable resource of this module."
   type        = map(string)
   default     = {}
+}
+
+variable "application_log_level" {
+  description = "Lambda's filter for the function's own log lines (JSON log format). The request line carries no level, so Lambda counts it as INFO: TRACE, DEBUG or INFO keep it; a higher level would drop every line the metric filters read."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO"], var.application_log_level)
+    error_message = "application_log_level must be TRACE, DEBUG or INFO: the function's request line counts as INFO, and the delivery metrics and alarms read it."
+  }
+}
+
+variable "system_log_level" {
+  description = "Lambda's filter for its own platform events (JSON log format): WARN drops the START, END and REPORT events of every invocation; INFO or DEBUG keep them (durations, init time, memory used)."
+  type        = string
+  default     = "WARN"
+  nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN"], var.system_log_level)
+    error_message = "system_log_level must be DEBUG, INFO or WARN."
+  }
 }

@@ -53,11 +53,7 @@ def documents(iam_planner: Planner) -> Documents:
     lam = root.modules["module.lambda"].resources
     function_name = lam["aws_lambda_function.this"]["values"]["function_name"]
     log_group_name = lam["aws_cloudwatch_log_group.this"]["values"]["name"]
-    parameters = {
-        address.removeprefix('aws_ssm_parameter.secret["').removesuffix('"]'): r["values"]["name"]
-        for address, r in lam.items()
-        if address.startswith("aws_ssm_parameter.secret")
-    }
+    parameters: dict[str, str] = root.outputs["provider_secret_parameter_names"]  # the operator creates them
     table = root.modules["module.dynamodb"].resources["aws_dynamodb_table.this"]["values"]["name"]
     payments = root.modules["module.payments_table"].resources["aws_dynamodb_table.this"]["values"]["name"]
     queue_values = root.modules["module.quarantine"].resources["aws_sqs_queue.this"]["values"]
