@@ -115,17 +115,6 @@ resource "aws_lambda_function" "this" {
   # invocation could create an unencrypted one.
   depends_on = [aws_cloudwatch_log_group.this]
 
-  lifecycle {
-    # Checked again at apply: the one case the rebuild above does not cover is a
-    # function created or updated from an unchanged package on a runner that did
-    # not plan (its zip was built by an earlier apply elsewhere).
-    precondition {
-      # Unknown (so checked at apply) while the zip is still to be built.
-      condition     = fileexists(archive_file.package.output_path) || archive_file.package.output_size == null
-      error_message = "The function's package ${archive_file.package.output_path} is not on this runner. A saved plan carries the configuration, not the zip: run `terraform plan -out=tfplan` and `terraform apply tfplan` on the same runner, or copy the build/ directory with the plan file (same relative path), or run `terraform apply -replace=module.lambda.archive_file.package` here."
-    }
-  }
-
   tags = var.tags
 }
 
