@@ -167,6 +167,8 @@ module "events_out" {
   batch_size                 = var.publisher_batch_size
   maximum_retry_attempts     = var.publisher_maximum_retry_attempts
   maximum_record_age_seconds = var.publisher_maximum_record_age_seconds
+  application_log_level      = var.lambda_application_log_level
+  system_log_level           = var.lambda_system_log_level
 
   tags = local.tags
 }
@@ -218,6 +220,8 @@ module "reconciler" {
   api_base                = var.stripe_api_base
   api_version             = var.stripe_api_version
   schedule_expression     = var.stripe_reconcile_schedule
+  application_log_level   = var.lambda_application_log_level
+  system_log_level        = var.lambda_system_log_level
 
   tags = local.tags
 }

@@ -317,14 +317,14 @@ variable "operator_role_arns" {
 }
 
 variable "lambda_application_log_level" {
-  description = "Lambda log-level filter for the receiver's own lines (log format JSON): TRACE, DEBUG or INFO. Its per-request line has no level field, so Lambda counts it as INFO; the delivery metrics and alarms read that line."
+  description = "Lambda log-level filter for the functions' own lines (log format JSON; the receiver, the publisher and the reconciler): TRACE, DEBUG or INFO. Their JSON lines have no level field, so Lambda counts it as INFO; the delivery metrics and alarms read that line."
   type        = string
   default     = "INFO"
   nullable    = false
 }
 
 variable "lambda_system_log_level" {
-  description = "Lambda log-level filter for its platform events of the receiver (log format JSON): WARN (default) drops START, END and REPORT of every invocation (README: what it saves per event); INFO keeps them."
+  description = "Lambda log-level filter for its platform events of the three functions (log format JSON): WARN (default) drops START, END and REPORT of every invocation (README: what it saves per event); INFO keeps them."
   type        = string
   default     = "WARN"
   nullable    = false

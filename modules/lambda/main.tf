@@ -28,25 +28,57 @@ resource "archive_file" "package" {
   excludes         = local.package_excludes
 }
 
-# The signing secrets: one SSM SecureString per enabled provider, named here and
-# given to the function by name. Terraform does not create or read them: the
-# operator puts each one (`secret_put_commands`: --type SecureString --key-id
-# <the stack's key> --value file://...). The aws provider's aws_ssm_parameter
-# reads the value back with decryption on every refresh (so the planning role
-# would need kms:Decrypt on what signs money), `terraform import` copies the
-# decrypted value into state, and any change of description or key_id makes it
-# PutParameter an empty value (write-only value_wo is not re-sent), which AWS
-# refuses, on every later apply (internal/service/ssm/parameter.go, 6.47). With
-# no resource, none of that can happen; README "Secrets: Terraform never holds them".
-# Until a secret is put, requests on its path answer 500 secret_unavailable.
+# One SecureString per enabled provider, encrypted with the stack's key. Terraform
+# creates it with a placeholder and the operator puts the real secret
+# (`secret_put_commands`: --key-id <the stack's key> --value file://...).
+# `value_wo` is write-only: sent once at create, never stored; the provider's
+# refresh reads the parameter with decryption but keeps no value in state while
+# `has_value_wo` is true. Until the secret is put, requests on that path answer
+# 500 secret_unavailable, never 2xx.
 #
-# Stacks created before kept the parameters (and the operator's secrets in them):
-# forget them without deleting anything.
-removed {
-  from = aws_ssm_parameter.secret
+# Day 2. The provider's Update re-puts the value on any change except tags, and
+# it has none to put (value_wo is only sent when value_wo_version changes; the
+# state's value is empty): an edited description, a key_id that drifted (an
+# operator's put without --key-id moves the parameter to aws/ssm), tier or type
+# would make every later apply fail, and a value_wo_version that changes
+# (`terraform import` leaves it null) writes the placeholder over the live
+# secret (internal/service/ssm/parameter.go). So after create Terraform manages
+# only the name (a rename replaces the parameter: put the secret again) and the
+# tags; the check below says when the key is no longer the stack's.
+# README "Secrets: day-2 operations".
+resource "aws_ssm_parameter" "secret" {
+  for_each = var.secret_parameters
+
+  name             = each.value.name
+  description      = each.value.description
+  type             = "SecureString"
+  key_id           = var.kms_key_arn
+  value_wo         = "unset"
+  value_wo_version = 1
+
+  tags = var.tags
 
   lifecycle {
-    destroy = false
+    ignore_changes = [description, key_id, type, tier, allowed_pattern, data_type, value_wo_version]
+  }
+}
+
+# Before the providers were selectable the stack had one parameter.
+moved {
+  from = aws_ssm_parameter.secret
+  to   = aws_ssm_parameter.secret["standard"]
+}
+
+# ignore_changes keeps applies working when the key drifted; this says so
+# instead of hiding it (a warning: the function still reads the secret).
+check "secrets_use_the_stack_key" {
+  assert {
+    condition = alltrue([for parameter in aws_ssm_parameter.secret : parameter.key_id == var.kms_key_arn])
+    error_message = format(
+      "These signing-secret parameters are not encrypted with the stack's key (%s): %s. Put each again with its secret_put_commands entry (it passes --key-id).",
+      var.kms_key_arn,
+      join(", ", [for parameter in aws_ssm_parameter.secret : "${parameter.name} (${parameter.key_id})" if parameter.key_id != var.kms_key_arn]),
+    )
   }
 }
 
@@ -88,7 +120,7 @@ resource "aws_lambda_function" "this" {
       },
       # WEBHOOK_SECRET_PARAM / STRIPE_SECRET_PARAM / ADYEN_HMAC_KEY_PARAM, only
       # for the enabled providers: an unset variable turns that path off (404).
-      { for key, parameter in var.secret_parameters : parameter.environment_variable => parameter.name },
+      { for key, parameter in var.secret_parameters : parameter.environment_variable => aws_ssm_parameter.secret[key].name },
       var.payments_table_name == "" ? {} : { PAYMENTS_TABLE_NAME = var.payments_table_name },
       var.event_retention_days == null ? {} : { EVENT_RETENTION_DAYS = tostring(var.event_retention_days) },
     )

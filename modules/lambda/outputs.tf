@@ -20,7 +20,7 @@ output "log_group_name" {
 
 output "secret_parameter_names" {
   description = "Name of each enabled provider's signing-secret parameter, by provider key."
-  value       = { for key, parameter in var.secret_parameters : key => parameter.name }
+  value       = { for key, parameter in aws_ssm_parameter.secret : key => parameter.name }
 }
 
 output "package_path" {

@@ -74,7 +74,7 @@ variable "table_name" {
 }
 
 variable "secret_parameters" {
-  description = "One SecureString per enabled payment provider, by provider key: its parameter name, the environment variable that names it to the function (WEBHOOK_SECRET_PARAM, STRIPE_SECRET_PARAM, ADYEN_HMAC_KEY_PARAM) and its description (in the operator's put command). The operator creates the parameters; this module does not."
+  description = "One SecureString per enabled payment provider, by provider key: its parameter name, the environment variable that names it to the function (WEBHOOK_SECRET_PARAM, STRIPE_SECRET_PARAM, ADYEN_HMAC_KEY_PARAM) and its description."
   type = map(object({
     name                 = string
     environment_variable = string

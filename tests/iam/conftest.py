@@ -49,7 +49,9 @@ def iam_planner(iam_emulator: AwsEmulator, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="session")
 def documents(iam_planner: Planner) -> Documents:
-    root = iam_planner.plan(environment_suffix=SUFFIX, operator_role_arns=[OPERATOR_ROLE])
+    root = iam_planner.plan(
+        environment_suffix=SUFFIX, operator_role_arns=[OPERATOR_ROLE], stripe_reconciliation_enabled=True
+    )
     lam = root.modules["module.lambda"].resources
     function_name = lam["aws_lambda_function.this"]["values"]["function_name"]
     log_group_name = lam["aws_cloudwatch_log_group.this"]["values"]["name"]

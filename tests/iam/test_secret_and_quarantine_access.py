@@ -77,13 +77,13 @@ def test_the_quarantine_rows_fail_on_the_queue_policy_of_before(documents: Docum
 
 
 def test_the_allow_rows_need_the_reader_statement(documents: Documents) -> None:
-    """The function and the operator decrypt through SSM because the key policy names them."""
+    """The function, the reconciler (its Stripe API key) and the operator decrypt through
+    SSM because the key policy names them."""
     statements = [s for s in documents.key_policy["Statement"] if s["Sid"] != "SecretReadersDecryptThroughSsm"]
     weakened = replace(documents, key_policy={**documents.key_policy, "Statement": statements})
-    assert verdicts_of(weakened, ["securestring-via-ssm", "operator-decrypts-secret-via-ssm"]) == {
-        "securestring-via-ssm": "ImplicitlyDenied",
-        "operator-decrypts-secret-via-ssm": "ImplicitlyDenied",
-    }
+    rows = ["securestring-via-ssm", "reconciler-api-key-via-ssm", "operator-decrypts-secret-via-ssm"]
+    assert verdicts_of(documents, rows) == dict.fromkeys(rows, "Allowed")
+    assert verdicts_of(weakened, rows) == dict.fromkeys(rows, "ImplicitlyDenied")
 
 
 def test_the_readers_are_the_planned_function_role_and_the_operators(documents: Documents) -> None:
@@ -91,7 +91,8 @@ def test_the_readers_are_the_planned_function_role_and_the_operators(documents: 
         "aws:PrincipalArn"
     ]
     readers = [readers] if isinstance(readers, str) else readers
-    assert sorted(readers) == sorted([documents.names["{role}"], OPERATOR_ROLE])
+    reconciler_role = f"arn:{PARTITION}:iam::{ACCOUNT}:role/" + documents.names["{reconciler}"].split("/")[1]
+    assert sorted(readers) == sorted([documents.names["{role}"], reconciler_role, OPERATOR_ROLE])
     assert documents.names["{role}"].startswith(f"arn:{PARTITION}:iam::{ACCOUNT}:role/")
     receivers = statement(documents.queue_policy, "OnlyOperatorsReceive")["Condition"]["ArnNotEquals"][
         "aws:PrincipalArn"

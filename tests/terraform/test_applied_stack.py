@@ -70,15 +70,15 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Applied]:
                 stack.destroy()
 
 
-def test_apply_creates_no_secret_parameter(applied: Applied) -> None:
-    """Issue 21 (2): the operator creates each SecureString; Terraform only names it."""
+def test_apply_wrote_only_placeholders(applied: Applied) -> None:
     ssm = applied.client("ssm")
     names = applied.outputs["provider_secret_parameter_names"]
     assert set(names) == {"standard", "stripe", "adyen"}
     for name in names.values():
-        with pytest.raises(ClientError, match="ParameterNotFound"):
-            ssm.get_parameter(Name=name, WithDecryption=True)
-    assert "aws_ssm_parameter" not in applied.stack.state_file.read_text()
+        parameter = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
+        assert parameter["Type"] == "SecureString"
+        assert parameter["Value"] == "unset"
+    assert "unset" not in applied.stack.state_file.read_text()
 
 
 def test_secrets_put_with_the_aws_api_never_reach_the_state(applied: Applied) -> None:

@@ -21,9 +21,11 @@ SECRET_VARIABLES = {variable for variable, _ in PARAMETERS.values()}
 
 
 def parameters_of(plan: Any) -> dict[str, dict[str, Any]]:
-    """The SecureStrings the stack names (the operator creates them: issue 21)."""
-    names: dict[str, str] = plan.outputs["provider_secret_parameter_names"]
-    return {key: {"name": name} for key, name in names.items()}
+    return {
+        address.removeprefix('aws_ssm_parameter.secret["').removesuffix('"]'): resource["values"]
+        for address, resource in plan.modules["module.lambda"].resources.items()
+        if address.startswith("aws_ssm_parameter.secret")
+    }
 
 
 def environment_of(plan: Any) -> dict[str, str]:
@@ -42,6 +44,8 @@ def test_every_provider_is_enabled_by_default(plan: Any) -> None:
     assert {key: values["name"] for key, values in parameters.items()} == {
         key: name for key, (_, name) in PARAMETERS.items()
     }
+    for values in parameters.values():
+        assert values["type"] == "SecureString"
     environment = environment_of(plan)
     for variable, name in PARAMETERS.values():
         assert environment[variable] == name
@@ -86,16 +90,18 @@ def test_invalid_provider_selection_is_refused_with_a_clear_message(planner: Pla
     assert 'enabled_providers must name at least one provider, each one of "standard", "stripe" or "adyen"' in message
 
 
-def test_terraform_creates_reads_and_writes_no_secret_parameter(plan: Any) -> None:
-    """Issue 21 (2): no aws_ssm_parameter for the signing secrets (its refresh decrypts, its
-    import copies the secret into state, a description or key change puts an empty value);
-    stacks that had them forget them without deleting them (removed, destroy = false)."""
-    assert not [a for a in plan.modules["module.lambda"].resources if a.startswith("aws_ssm_parameter")]
+def test_placeholder_is_write_only(plan: Any) -> None:
+    """value_wo: the placeholder reaches SSM once and is in neither plan nor state;
+    `value` (which the provider would fill from a decrypting read) is never set."""
+    for key, values in parameters_of(plan).items():
+        assert values.get("value_wo") is None, key
+        assert values["value_wo_version"] == 1, key
+        assert values.get("value") in (None, ""), key
+    config = plan["configuration"]["root_module"]["module_calls"]["lambda"]["module"]["resources"]
+    parameter = next(r for r in config if r["address"] == "aws_ssm_parameter.secret")
+    assert "value_wo" in parameter["expressions"], "the placeholder is the write-only argument"
+    assert "value" not in parameter["expressions"]
     assert "unset" not in json.dumps(plan["planned_values"]), "no placeholder value in the planned values"
-    source = (ROOT / "modules" / "lambda" / "main.tf").read_text()
-    assert 'resource "aws_ssm_parameter"' not in source
-    removed = source[source.index("removed {") :]
-    assert "from = aws_ssm_parameter.secret" in removed and "destroy = false" in removed
 
 
 def test_secret_parameter_output_tells_how_to_put_the_secret(plan: Any) -> None:
@@ -106,3 +112,20 @@ def test_secret_parameter_output_tells_how_to_put_the_secret(plan: Any) -> None:
         assert "aws ssm put-parameter --overwrite --type SecureString --key-id <kms_key_arn>" in description, name
     readme = (ROOT / "README.md").read_text()
     assert '--key-id "$(terraform output -raw kms_key_arn)"' in readme
+
+
+def test_secret_parameters_ignore_what_would_re_put_a_value(plan: Any) -> None:
+    """Issue 21 (2): after create only name and tags are managed (tests/terraform/
+    test_secret_day2.py applies the day-2 operations); the key drift is a check's warning."""
+    expected = {"description", "key_id", "type", "tier", "allowed_pattern", "data_type", "value_wo_version"}
+    for module, address, check in (
+        ("lambda", "aws_ssm_parameter.secret", "secrets_use_the_stack_key"),
+        ("reconciler", "aws_ssm_parameter.this", "api_key_uses_the_stack_key"),
+    ):
+        source = (ROOT / "modules" / module / "main.tf").read_text()
+        block = source[source.index(f'resource "aws_ssm_parameter" "{address.split(".")[1]}"') :]
+        block = block[: block.index("\n}\n")]
+        ignored = block[block.index("ignore_changes = [") :].split("]")[0]
+        assert {word.strip() for word in ignored.removeprefix("ignore_changes = [").split(",")} == expected, module
+        assert "tags" not in ignored and "name" not in ignored.split("[")[1], module
+        assert f'check "{check}"' in source, module
