@@ -19,7 +19,7 @@ output "provider_endpoint_urls" {
 }
 
 output "provider_secret_parameter_names" {
-  description = "Each provider's SecureString: created by the operator with secret_put_commands (never by Terraform)."
+  description = "Each provider's SecureString (created by Terraform with a write-only placeholder): put each secret after the first apply with secret_put_commands (with --key-id <kms_key_arn>)."
   value       = module.webhook.provider_secret_parameter_names
 }
 

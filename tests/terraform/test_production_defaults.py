@@ -43,6 +43,21 @@ def test_system_log_level_is_an_input(planner: Planner) -> None:
     assert function_of(plan)["logging_config"][0]["system_log_level"] == "INFO"
 
 
+def test_publisher_and_reconciler_log_json_with_the_same_levels(planner: Planner) -> None:
+    """Their one JSON line per batch or run counts as INFO too; the levels are the root's inputs."""
+    for system_level in ("WARN", "INFO"):
+        plan = planner.plan(
+            environment_suffix=SUFFIX, stripe_reconciliation_enabled=True, lambda_system_log_level=system_level
+        )
+        for module in ("module.events_out", "module.reconciler[0]"):
+            function = plan.modules[module].resources["aws_lambda_function.this"]["values"]
+            (logging,) = function["logging_config"]
+            assert logging["log_format"] == "JSON", module
+            assert logging["application_log_level"] == "INFO", module
+            assert logging["system_log_level"] == system_level, module
+            assert logging["log_group"] == f"/aws/lambda/{function['function_name']}", module
+
+
 def test_the_check_says_when_the_applied_quota_could_not_be_read(planner: Planner) -> None:
     """The session emulator has no applied quota (GetServiceQuota: NoSuchResource): the
     provider silently uses AWS's default 1000; the check must say so."""
