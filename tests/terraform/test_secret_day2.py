@@ -206,6 +206,28 @@ def test_a_parameter_under_another_key_keeps_applies_working(applied: Applied) -
     applied.put("standard", KeyId=applied.outputs["kms_key_arn"])
 
 
+def test_an_import_block_alone_keeps_the_read_value_in_state(applied: Applied) -> None:
+    """Why the README's import procedure drops a tag first: without a difference the
+    import's apply is a no-op, and the value the import read (with decryption) stays in
+    the state until the parameter's next update. The live secret is not written."""
+    imports = applied.stack.workdir / "imports.tf"
+    provider = "stripe"
+    address = 'module.lambda.aws_ssm_parameter.secret["stripe"]'
+    try:
+        applied.stack.terraform("state", "rm", address)
+        imports.write_text(f'import {{\n  to = {address}\n  id = "{applied.names[provider]}"\n}}\n')
+        assert "1 imported, 0 added, 0 changed" in applied.apply()
+    finally:
+        imports.unlink(missing_ok=True)
+    applied.assert_secrets_intact()
+    assert SECRETS[provider] in applied.stack.state_file.read_text(), "the import kept the value out"
+    applied.drop_one_tag(provider)  # the README's fix for a state that holds it: one tags-only update
+    applied.apply()
+    for backup in applied.stack.workdir.glob("terraform.tfstate.*backup"):
+        backup.unlink()
+    applied.assert_secrets_intact_and_nowhere_in_terraform()
+
+
 def test_an_import_block_adopts_a_parameter_without_reading_or_writing_its_secret(applied: Applied) -> None:
     """After a state loss the parameters exist and a create fails (ParameterAlreadyExists):
     they are imported. Without ignore_changes the import's apply put the placeholder over
