@@ -216,7 +216,10 @@ def test_an_import_block_alone_keeps_the_read_value_in_state(applied: Applied) -
     try:
         applied.stack.terraform("state", "rm", address)
         imports.write_text(f'import {{\n  to = {address}\n  id = "{applied.names[provider]}"\n}}\n')
-        assert "1 imported, 0 added, 0 changed" in applied.apply()
+        out = applied.apply()
+        assert "1 imported" in out, out[-1500:]
+        # (moto's drift modifies the key and the functions on every apply; not the parameter)
+        assert f"{address}: Modifying" not in out and f"{address}: Modifications complete" not in out
     finally:
         imports.unlink(missing_ok=True)
     applied.assert_secrets_intact()
