@@ -17,6 +17,9 @@ export PATH := $(PATH):$(CACHE)/bin
 VENV      := $(shell $(TOOLCHAIN) venv-path)
 PYTHON    := $(VENV)/bin/python
 PYTEST    := $(PYTHON) -m pytest
+# The harness and the function's package importable as `python -m ...` from the repository
+# root without installing anything (`pip install -e .` installs them as console scripts).
+export PYTHONPATH := $(CURDIR):$(CURDIR)/lambda_src$(if $(PYTHONPATH),:$(PYTHONPATH),)
 
 # When the providers come from the local mirror, point the CLI at its config.
 # Evaluated when a recipe runs, after `tools` may have written it.
@@ -44,7 +47,8 @@ TOFU_TESTS := tests/terraform/test_root_plan.py tests/terraform/test_validation.
               tests/terraform/test_providers_and_secrets.py tests/terraform/test_reserved_concurrency.py
 TOFU_PASS   = $(if $(filter tofu,$(notdir $(TERRAFORM))),@true,$(TF_ENV) TERRAFORM=tofu $(PYTEST) $(TOFU_TESTS))
 
-test: tools tofu rie stripe-mock ## everything: unit, functional, Terraform plan (Terraform and OpenTofu) and end-to-end tests
+test: tools tofu rie stripe-mock ## everything: ruff + mypy first, then unit, functional, Terraform plan (Terraform and OpenTofu) and end-to-end tests
+	PYTHON=$(PYTHON) tools/lint.sh python
 	$(TF_ENV) $(PYTEST) tests
 	$(TOFU_PASS)
 
@@ -80,7 +84,7 @@ demo: tools rie ## up, send signed sample webhooks, show the stored transactions
 	$(TF_ENV) $(PYTHON) -m webhook_cli.demo --environment-suffix $(ENV_SUFFIX)
 
 bench: tools rie ## benchmark into build/bench.json
-	$(TF_ENV) PYTHONPATH=lambda_src $(PYTHON) -m bench.run
+	$(TF_ENV) $(PYTHON) -m bench.run
 
 FUZZ_EXAMPLES ?= 20000
 fuzz: tools ## hostile input: hypothesis at FUZZ_EXAMPLES (default 20000) examples per property; executions, findings
@@ -94,7 +98,7 @@ load: tools rie ## 2000 requests, concurrency 32, 20 % re-deliveries on a Terraf
 	FAULTS_STACK=terraform LOAD_REQUESTS=$(or $(LOAD_REQUESTS),2000) LOAD_CONCURRENCY=$(or $(LOAD_CONCURRENCY),32) \
 	  $(TF_ENV) $(PYTEST) tests/faults/test_load.py -p no:cacheprovider -s -q
 
-lint: tools lint-tools ## every static check: fmt/validate, tflint, checkov, docs, ruff, mypy --strict, actionlint
+lint: tools lint-tools ## every static check: ruff, mypy --strict (first), fmt/validate, tflint, checkov, docs, actionlint
 	$(TF_ENV) PYTHON=$(PYTHON) tools/lint.sh
 
 docs: tools lint-tools ## regenerate the terraform-docs tables in README.md and modules/*/README.md

@@ -17,12 +17,12 @@ locals {
   # the log group without a dependency cycle.
   log_group_name           = "/aws/lambda/${local.function_name}"
   publisher_log_group_name = "/aws/lambda/${local.name}-publisher"
-  # The Stripe reconciler (CONTRACT section 7): only with Stripe enabled and reconciliation switched on.
+  # The Stripe reconciler (docs/behaviour.md, "Missed deliveries"): only with Stripe enabled and reconciliation switched on.
   reconciler_enabled        = var.stripe_reconciliation_enabled && contains(var.enabled_providers, "stripe")
   reconciler_log_group_name = "/aws/lambda/${local.name}-reconciler"
 
   # Every provider the function knows, with the environment variable that names
-  # its SecureString (CONTRACT section 4) and the path it is served on.
+  # its SecureString (docs/behaviour.md, "Providers") and the path it is served on.
   providers = {
     standard = {
       environment_variable = "WEBHOOK_SECRET_PARAM"
@@ -71,7 +71,7 @@ module "dynamodb" {
   tags = local.tags
 }
 
-# The current status of each payment (CONTRACT section 5): one item per
+# The current status of each payment (docs/behaviour.md, "Payment status"): one item per
 # transactionId, no sort key.
 module "payments_table" {
   source = "./modules/dynamodb"

@@ -73,7 +73,7 @@ class ColdImport:
         """One fresh interpreter that imports `kind` once (see _PROBE)."""
         module, path, after = self.probe(kind)
         code = _PROBE.format(module=module, after=after)
-        return subprocess.run(  # noqa: S603 - our own interpreter and probe
+        return subprocess.run(
             [sys.executable, "-B", "-s", *flags, "-c", code],
             env={**self.env, "PYTHONPATH": path} if path else self.env,
             cwd=self.workdir,

@@ -1,14 +1,14 @@
 """Cold start the way Lambda bills it and a caller waits for it: AWS's own runtime, one process per cold start.
 
 Each cold start is a new ``aws-lambda-rie`` process (AWS's Runtime Interface
-Emulator, built from its Go module) running ``python -m awslambdaric
+Emulator, started by local_stack.runtime.rie, the launcher the gateway uses) running ``python -m awslambdaric
 <handler>`` (AWS's Runtime Interface Client) over a fresh extract of the
 code, with its own two loopback ports, against the bench's moto server. It is
 invoked once with a signed Function URL event (the cold start), then ``warm``
 more times (the billed duration of a warm invocation), and stopped.
 
 What RIE reports, and what is kept (``internal/lambda/rie/handlers.go`` of the
-pinned module): RIE starts the runtime only when the first invocation arrives
+module tools/go-tools.sh pins): RIE starts the runtime only when the first invocation arrives
 and its ``sandbox.Init`` returns before the runtime's init has finished, so the
 REPORT line's ``Init Duration`` is ~0.02 ms and the wait for the init lands in
 the first invocation's ``Duration``.  ``cold_start_ms`` is therefore the sum
@@ -32,31 +32,23 @@ libraries (boto3, Powertools) keep their ``.pyc`` as in the runtime or a layer.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.common import PEERS, function_url_event, lambda_env, log, median, payload
+from local_stack.runtime.rie import RieProcess, find_rie, launch
 
-RIE_MODULE = "github.com/aws/aws-lambda-runtime-interface-emulator"
-RIE_VERSION = "v0.0.0-20261030222936-bef5c4ba774d"  # no release tags on the proxy: main, 2026-10-30
 MEMORY_MB = 256
 TIMEOUT_S = 15
-INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 PEER_NAMES = ("ours", "seed", "powertools")
 
 
@@ -86,44 +78,7 @@ _INIT_REPORT = re.compile(r"\(rapid\) INIT REPORT\(durationMs: (?P<ms>[\d.]+)\)"
 _INVOKE_DONE = re.compile(r"\(rapid\) INVOKE RTDONE\(status: (?P<status>\w+).*?duration: (?P<ms>[\d.]+)ms\)")
 
 
-# --------------------------------------------------------------------------- the RIE binary
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("WEBHOOK_CACHE") or Path.home() / ".cache" / "webhook-stack")
-
-
-def rie_binary() -> Path:
-    """``$CACHE/bin/aws-lambda-rie`` (``tools/go-tools.sh rie`` builds it); built the same way when missing."""
-    binary = cache_dir() / "bin" / "aws-lambda-rie"
-    stamp = binary.with_name("aws-lambda-rie.version")
-    stamped = stamp.read_text().strip() if stamp.is_file() else None
-    if binary.is_file() and os.access(binary, os.X_OK) and stamped in (None, RIE_VERSION):
-        return binary
-    go = shutil.which("go")
-    if go is None:
-        raise RuntimeError(f"aws-lambda-rie is not in {binary.parent} and Go is not on the PATH to build it")
-    log(f"building aws-lambda-rie {RIE_VERSION} into {binary.parent} ...")
-    binary.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=binary.parent) as gobin:
-        subprocess.run(  # noqa: S603 - go install of the pinned module
-            [go, "install", "-trimpath", "-ldflags=-s -w", f"{RIE_MODULE}/cmd/aws-lambda-rie@{RIE_VERSION}"],
-            env={**os.environ, "GOBIN": gobin, "GOFLAGS": "-mod=mod"},
-            check=True,
-            timeout=1800,
-        )
-        os.replace(Path(gobin) / "aws-lambda-rie", binary)
-    stamp.write_text(RIE_VERSION + "\n")
-    return binary
-
-
 # --------------------------------------------------------------------------- one execution environment
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -140,98 +95,33 @@ class Report:
     billed_ms: int
 
 
-class RieInstance:
-    """One execution environment: an RIE process and, once invoked, its runtime."""
+def invoke(rie: RieProcess, event: dict[str, Any]) -> Invocation:
+    """One invocation through local_stack's RIE launcher; the caller's wall time kept."""
+    started = time.perf_counter()
+    status, body = rie.post(json.dumps(event).encode(), str(uuid.uuid4()), TIMEOUT_S + 10)
+    return Invocation(status, body, (time.perf_counter() - started) * 1000)
 
-    def __init__(self, binary: Path, task: Path, handler: str, env: dict[str, str], log_path: Path) -> None:
-        self.binary, self.task, self.handler, self.env, self.log_path = binary, task, handler, env, log_path
-        self.process: subprocess.Popen[bytes] | None = None
-        self.port = 0
 
-    def start(self, timeout: float = 10.0) -> None:
-        for _attempt in range(3):  # a port taken between bind and RIE's listen: try other ports
-            self.port, api_port = _free_port(), _free_port()
-            with self.log_path.open("wb") as out:
-                self.process = subprocess.Popen(  # noqa: S603 - AWS's emulator and our own interpreter
-                    [
-                        str(self.binary),
-                        "--runtime-interface-emulator-address",
-                        f"127.0.0.1:{self.port}",
-                        "--runtime-api-address",
-                        f"127.0.0.1:{api_port}",
-                        sys.executable,
-                        "-m",
-                        "awslambdaric",
-                        self.handler,
-                    ],
-                    cwd=self.task,
-                    env=self.env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and self.process.poll() is None:
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
-                    return
-                time.sleep(0.005)
-            self.stop()
-        raise RuntimeError(f"aws-lambda-rie did not listen: {self.log_path.read_text(errors='replace')[-800:]}")
+def runtime_cpu_ms(rie_pid: int) -> float | None:
+    """CPU time (user + system) the runtime process, RIE's child, has used so far (/proc stat, 10 ms ticks)."""
+    try:
+        # RIE is a Go program: the thread that forked the runtime is any of its threads.
+        tasks = Path(f"/proc/{rie_pid}/task").iterdir()
+        children = {c for task in tasks for c in (task / "children").read_text().split()}
+        ticks = 0
+        for child in children:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        return ticks * 1000 / os.sysconf("SC_CLK_TCK") if children else None
+    except (OSError, ValueError, IndexError):
+        return None
 
-    def invoke(self, event: dict[str, Any]) -> Invocation:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{INVOKE_PATH}", data=json.dumps(event).encode(), method="POST"
-        )
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S + 10) as response:  # noqa: S310
-                status, body = response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            status, body = exc.code, exc.read()
-        return Invocation(status, body, (time.perf_counter() - started) * 1000)
 
-    def runtime_cpu_ms(self) -> float | None:
-        """CPU time (user + system) the runtime process, RIE's child, has used so far (/proc stat, 10 ms ticks)."""
-        if self.process is None:
-            return None
-        try:
-            # RIE is a Go program: the thread that forked the runtime is any of its threads.
-            tasks = Path(f"/proc/{self.process.pid}/task").iterdir()
-            children = {c for task in tasks for c in (task / "children").read_text().split()}
-            ticks = 0
-            for child in children:
-                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-            return ticks * 1000 / os.sysconf("SC_CLK_TCK") if children else None
-        except (OSError, ValueError, IndexError):
-            return None
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def reports(self) -> list[Report]:
-        return [
-            Report(float(m["init"]) if m["init"] else None, float(m["duration"]), int(m["billed"]))
-            for m in _REPORT.finditer(self.log_text())
-        ]
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(5)
-        # The runtime is RIE's child in the same process group: make sure nothing outlives RIE.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+def reports(text: str) -> list[Report]:
+    return [
+        Report(float(m["init"]) if m["init"] else None, float(m["duration"]), int(m["billed"]))
+        for m in _REPORT.finditer(text)
+    ]
 
 
 def _function_output_bytes(text: str) -> int:
@@ -272,7 +162,7 @@ class ColdStarts:
     def __init__(
         self, endpoint: str, contenders: dict[str, Peer], workdir: Path, run_id: str, extra_env: dict[str, str]
     ) -> None:
-        self.binary = rie_binary()
+        self.binary = find_rie()
         self.contenders = contenders
         self.workdir = workdir
         self.run_id = run_id
@@ -312,24 +202,24 @@ class ColdStarts:
             task = Path(tmp) / "task"
             self.extract(peer, task)
             env = {**self.env, "LAMBDA_TASK_ROOT": str(task), "PYTHONPATH": str(task)}
-            instance = RieInstance(self.binary, task, peer.handler, env, Path(tmp) / "rie.log")
-            instance.start()
+            log_path = Path(tmp) / "rie.log"
+            rie = launch(self.binary, peer.handler, task, env, log_path)
             try:
-                first = instance.invoke(self.next_event(name))
+                first = invoke(rie, self.next_event(name))
                 check_answer(peer, first)
-                cpu_ms = instance.runtime_cpu_ms()
-                bytes_after_first = _function_output_bytes(instance.log_text())
+                cpu_ms = runtime_cpu_ms(rie.pid)
+                bytes_after_first = _function_output_bytes(log_path.read_text(errors="replace"))
                 for _ in range(warm):
-                    check_answer(peer, instance.invoke(self.next_event(name)))
-                text = instance.log_text()
-                reports = instance.reports()
+                    check_answer(peer, invoke(rie, self.next_event(name)))
             finally:
-                instance.stop()
+                rie.stop()
+            text = log_path.read_text(errors="replace")
+        found = reports(text)
         init = _INIT_REPORT.search(text)
         done = _INVOKE_DONE.search(text)
-        if len(reports) != warm + 1 or init is None or done is None:
-            raise RuntimeError(f"{name}: unexpected RIE log ({len(reports)} REPORT lines): {text[-800:]}")
-        cold = reports[0]
+        if len(found) != warm + 1 or init is None or done is None:
+            raise RuntimeError(f"{name}: unexpected RIE log ({len(found)} REPORT lines): {text[-800:]}")
+        cold = found[0]
         return Sample(
             cold_start_ms=(cold.init_ms or 0.0) + cold.duration_ms,
             init_ms=float(init["ms"]),
@@ -337,8 +227,8 @@ class ColdStarts:
             caller_ms=first.wall_ms,
             first_billed_ms=cold.billed_ms,
             cpu_ms=cpu_ms,
-            warm_billed_ms=[r.billed_ms for r in reports[1:]],
-            warm_duration_ms=[r.duration_ms for r in reports[1:]],
+            warm_billed_ms=[r.billed_ms for r in found[1:]],
+            warm_duration_ms=[r.duration_ms for r in found[1:]],
             log_bytes_per_warm_invoke=(_function_output_bytes(text) - bytes_after_first) / warm if warm else 0.0,
         )
 
@@ -400,7 +290,7 @@ def measure_cold_starts(
 
 
 def _main() -> None:
-    """``python bench/coldstart.py [--rounds N] [--warm W] [DIR ...]``: its own moto server; each DIR is a variant
+    """``python -m bench.coldstart [--rounds N] [--warm W] [DIR ...]``: its own moto server; each DIR is a variant
     of lambda_src measured as ``ours`` is (how the levers in bench/README.md were compared), beside the peers."""
     import argparse
 

@@ -25,14 +25,14 @@ LAMBDA_SRC = ROOT / "lambda_src"
 # lambda_src is zipped as it is: never leave __pycache__ in it.
 sys.dont_write_bytecode = True
 
-from local_stack.emulator import create_payments_table, create_transactions_table  # noqa: E402  (after dont_write_bytecode)
+from local_stack.emulator.fixtures import create_payments_table, create_transactions_table  # noqa: E402  (after dont_write_bytecode)
 from webhook_cli.signing import signature_headers  # noqa: E402  (the providers' own signing code)
 
 REGION = "us-east-1"
 BODY_BYTES = 1024
 TABLE = "bench-transactions"
 IDEMPOTENCY_TABLE = "bench-idempotency"
-PAYMENTS_TABLE = "bench-payments"  # CONTRACT §5; given to the function in the cold-start phase only
+PAYMENTS_TABLE = "bench-payments"  # behaviour.md "Payment status"; given to the function in the cold-start phase only
 SECRET_PARAM = "/bench/webhook-signing-secrets"  # noqa: S105 - a parameter name
 # Test-only Standard Webhooks secret: whsec_ + base64 of 32 bytes.
 SECRET = "whsec_" + base64.b64encode(b"bench-only-webhook-signing-key!!").decode()
@@ -112,33 +112,10 @@ def function_url_event(
         "x-forwarded-proto": "https",
         **signature_headers([secret], webhook_id, ts, body),
     }
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": "/",
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "anonymous",
-            "apiId": "abc",
-            "domainName": "abc.lambda-url.us-east-1.on.aws",
-            "domainPrefix": "abc",
-            "http": {
-                "method": "POST",
-                "path": "/",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.9",
-                "userAgent": "bench/1",
-            },
-            "requestId": "bench-request",
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": "31/Jan/2026:12:00:00 +0000",
-            "timeEpoch": ts * 1000,
-        },
-        "body": body.decode(),
-        "isBase64Encoded": False,
-    }
+    # The envelope from the local Function URL's converter (the one place that builds it).
+    from local_stack.gateway.event import build_event
+
+    return build_event("POST", "/", list(headers.items()), body, "203.0.113.9", "bench-request", "abc", "anonymous", ts)
 
 
 class FakeContext:
@@ -201,7 +178,7 @@ def create_aws_resources(endpoint: str) -> AwsSetup:
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    create_payments_table(ddb, PAYMENTS_TABLE)  # CONTRACT §5: one item per payment
+    create_payments_table(ddb, PAYMENTS_TABLE)  # behaviour.md "Payment status": one item per payment
     key_arn = boto3.client("kms", **kwargs).create_key(Description="bench CMK")["KeyMetadata"]["Arn"]
     boto3.client("ssm", **kwargs).put_parameter(
         Name=SECRET_PARAM, Type="SecureString", Value=SECRET, KeyId=key_arn, Overwrite=True

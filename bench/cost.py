@@ -106,7 +106,7 @@ def _median(values: Iterable[float]) -> float | None:
     return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-# An item as CONTRACT §5 describes it, for when the function under test does not write one yet.
+# An item as behaviour.md "Payment status" describes it, for when the function under test does not write one yet.
 ESTIMATED_PAYMENT_ITEM: dict[str, dict[str, str]] = {
     "transactionId": {"S": "pi_3QxY2aLkdIwHu7ix0abcdefg"},
     "status": {"S": "succeeded"},
@@ -121,7 +121,7 @@ ESTIMATED_PAYMENT_ITEM: dict[str, dict[str, str]] = {
 }
 
 
-def measured_items(client: Any, tables: Mapping[str, str | None], prefixes: Mapping[str, str]) -> dict[str, Any]:
+def measured_items(client: Any, tables: Mapping[str, str], prefixes: Mapping[str, str]) -> dict[str, Any]:
     """Sizes (bytes, median) of what each peer wrote in the cold-start phase, read back from the emulator."""
     sizes: dict[str, Any] = {}
     events = {name: scan_items(client, tables["transactions"], prefix) for name, prefix in prefixes.items()}
@@ -218,14 +218,14 @@ def compute(
     plans: dict[str, tuple[float, float, bool, bool]] = {}
     if "ours" in cold:
         billed = float(cold["ours"]["warm_billed_ms_mean"])
-        units = wru("ours_event_item") + wru("ours_payment_item")
+        units: float = wru("ours_event_item") + wru("ours_payment_item")
         if not sizes.get("ours_payment_item_measured"):
             # The function did not write a payment item (PAYMENTS_TABLE_NAME unknown to this code): add a
-            # conditional PutItem of the §5 item, timed as the bench's bare PutItem.
+            # conditional PutItem of the payment item (behaviour.md, "Payment status"), timed as a bare PutItem.
             billed += bare_put_ms or 0.0
             notes.append(
                 "ours: payment write not made by this code; its duration is the measured bare PutItem p50 and its "
-                "item the §5 shape (ESTIMATED_PAYMENT_ITEM)"
+                "item the payment item's shape (ESTIMATED_PAYMENT_ITEM)"
             )
         plans["ours"] = (billed, units, True, True)
     if "powertools" in cold:

@@ -5,7 +5,7 @@ Two ways to get a Function URL, tried in this order:
 1. ``stack``: the colleague's ``python -m local_stack up`` (Terraform apply of the
    real root module to a fresh emulator, then the gateway), in a build folder of
    its own (``LOCAL_STACK_BUILD_DIR``), so a developer's running stack is never
-   touched; ``stack.py down`` afterwards, always.
+   touched; ``python -m local_stack down`` afterwards, always.
 2. ``gateway``: ``python -m local_stack.gateway`` started directly (its README's usage)
    on a function created in the benchmark's emulator with boto3 from the zip
    Terraform built. Used by ``--quick`` and when ``up`` fails.
@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import itertools
-import json
 import os
 import subprocess
 import sys
@@ -35,12 +34,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.common import REGION, SECRET, SECRET_PARAM, TABLE, log, median, payload, percentile
-from local_stack.emulator import aws_env, create_function, stop_process_group
+from local_stack.emulator.fixtures import create_function
 from local_stack.envfile import read_env_file
+from local_stack.gateway import launch
+from local_stack.layout import Layout
+from local_stack.processes import stop_group
 from webhook_cli.signing import signature_headers
 
 STACK_COMMAND = [sys.executable, "-m", "local_stack"]  # run from ROOT (`make bench`)
-GATEWAY_COMMAND = [sys.executable, "-m", "local_stack.gateway"]
 
 
 @dataclass
@@ -63,7 +64,11 @@ def run_level(target: Target, concurrency: int, total: int, time_cap: float, run
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
     window: dict[str, float] = {}
-    barrier = threading.Barrier(concurrency, action=lambda: window.setdefault("start", time.perf_counter()))
+
+    def mark_start() -> None:
+        window.setdefault("start", time.perf_counter())
+
+    barrier = threading.Barrier(concurrency, action=mark_start)
     deadline_box: dict[str, float] = {}
     failures: list[str] = []
 
@@ -146,7 +151,7 @@ def run_levels(target: Target, levels: dict[int, int], time_cap: float, run_id: 
     }
 
 
-# --------------------------------------------------------------------------- way 1: stack.py up
+# --------------------------------------------------------------------------- way 1: python -m local_stack up
 
 
 @contextlib.contextmanager
@@ -156,7 +161,7 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
     with log_path.open("a") as out:
         try:
             log(f"http: python -m local_stack up (build dir {build_dir}, log {log_path})")
-            subprocess.run(  # noqa: S603 - python -m local_stack
+            subprocess.run(
                 [*STACK_COMMAND, "up", "--environment-suffix", "bench"],
                 env=env,
                 stdout=out,
@@ -169,7 +174,7 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
             yield Target(values["FUNCTION_URL"], values["WEBHOOK_SECRET"], "python -m local_stack up")
         finally:
             log("http: python -m local_stack down")
-            subprocess.run(  # noqa: S603 - python -m local_stack
+            subprocess.run(
                 [*STACK_COMMAND, "down"],
                 env=env,
                 stdout=out,
@@ -180,7 +185,7 @@ def stack_target(build_dir: Path, log_path: Path) -> Iterator[Target]:
             )
 
 
-# --------------------------------------------------------------------------- way 2: gateway.py directly
+# --------------------------------------------------------------------------- way 2: the gateway alone
 
 
 def deploy_function(endpoint: str, zip_path: Path, name: str) -> None:
@@ -206,51 +211,10 @@ def deploy_function(endpoint: str, zip_path: Path, name: str) -> None:
 def gateway_target(endpoint: str, zip_path: Path, workdir: Path, max_workers: int) -> Iterator[Target]:
     name = "payment-webhook-bench"
     deploy_function(endpoint, zip_path, name)
-    workdir.mkdir(parents=True, exist_ok=True)
-    ready = workdir / "gateway.json"
-    ready.unlink(missing_ok=True)
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **aws_env(endpoint, REGION)}
-    with (workdir / "gateway.log").open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603 - python -m local_stack.gateway
-            [
-                *GATEWAY_COMMAND,
-                "--function-name",
-                name,
-                "--zip",
-                str(zip_path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--max-workers",
-                str(max_workers),
-                "--code-dir",
-                str(workdir / "code"),
-                "--function-log",
-                str(workdir / "function.log"),
-                "--ready-file",
-                str(ready),
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    extra = ("--max-workers", str(max_workers))
+    pid, info = launch.start_gateway(Layout(workdir), endpoint, name, zip_path, extra_args=extra)
     try:
-        deadline = time.monotonic() + 60
-        info: dict[str, Any] = {}
-        while time.monotonic() < deadline and process.poll() is None:
-            with contextlib.suppress(OSError, ValueError):
-                info = json.loads(ready.read_text())
-                if info.get("pid") == process.pid:
-                    break
-            time.sleep(0.1)
-        if info.get("pid") != process.pid:
-            raise RuntimeError(f"gateway.py did not start; see {workdir / 'gateway.log'}")
-        log(f"http: gateway.py pid {process.pid} at {info['url']} (max {info['max_workers']} workers)")
+        log(f"http: gateway pid {pid} at {info['url']} (max {info['max_workers']} workers)")
         yield Target(info["url"], SECRET, "python -m local_stack.gateway")
     finally:
-        stop_process_group(process.pid)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
+        stop_group(pid)

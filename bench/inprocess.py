@@ -83,6 +83,7 @@ class Contenders:
         self.ours = import_ours()
         import boto3
         from botocore.config import Config
+
         from webhook import aws as ours_aws
 
         self.run_id = run_id
@@ -203,7 +204,7 @@ def measure_cpu(batches: int, batch_size: int, run_id: str) -> list[float]:
     """CPU microseconds per event through ``handler.handler`` with SSM and DynamoDB faked, one value per batch."""
     from bench.common import SECRET
 
-    handler_module = import_ours()
+    handler_module: Any = import_ours()  # its _service is swapped for one on fakes
     from webhook.service import Dependencies, WebhookService
     from webhook.signature import decode_secrets
 

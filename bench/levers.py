@@ -1,4 +1,4 @@
-"""The cold-start levers of issue 15, measured side by side (``python -m bench.levers``; see bench/README.md).
+"""The cold-start levers, measured side by side (``python -m bench.levers``; see bench/README.md, "Cold start").
 
 Each lever is a variant of today's lambda_src, made by a small textual patch of
 ``webhook/aws.py`` / ``handler.py`` (a patch that no longer applies fails loudly),
@@ -8,7 +8,7 @@ and Powertools peers, against its own moto server. Same calls in every variant: 
 GetParameter and one conditional PutItem. Prints one JSON document; bench/README.md
 quotes a run.
 
-* ``boto3``                 boto3.client() per service (what the code did before issue 15)
+* ``boto3``                 boto3.client() per service (what the code did before the levers)
 * ``boto3_init``            the same, clients created during init
 * ``botocore``              botocore clients from one shared session, botocore's full models
 * ``botocore_per_client``   one botocore session per client (no shared loader)

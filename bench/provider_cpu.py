@@ -1,6 +1,6 @@
 """Per-provider CPU of the function's own work: verify + parse + map, per 1 KB event.
 
-``measure()`` returns, for each provider path (CONTRACT §4), the median CPU
+``measure()`` returns, for each provider path (behaviour.md, "Providers"), the median CPU
 time in microseconds (``time.process_time_ns``) of the provider module's
 ``verify`` then ``map_delivery`` on a signed event of about 1 KB, in-process,
 without AWS or network (secrets and stores are not involved: this is the part
@@ -21,7 +21,7 @@ import json
 import secrets
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,7 @@ def _adyen(i: int) -> tuple[dict[str, str], bytes]:
     return {"content-type": "application/json"}, _pad(build)
 
 
-def _lower(headers: dict[str, str]) -> dict[str, str]:
+def _lower(headers: Mapping[str, str]) -> dict[str, str]:
     """Header names as the handler hands them to a provider (webhook.request.headers_of)."""
     return {name.lower(): value for name, value in headers.items()}
 

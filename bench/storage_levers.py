@@ -19,9 +19,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from webhook import raw_body
-
 from bench import storage
+from webhook import raw_body
 
 EVENTS = storage.EVENTS
 LEVELS = (1, 6, 9)

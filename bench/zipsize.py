@@ -5,14 +5,13 @@ module against its own emulator (the `archive_file` data source writes
 from __future__ import annotations
 
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from bench.common import log
 from local_stack.emulator import Emulator
-from local_stack.tfwork import copy_root_module, run
+from local_stack.terraform import Terraform, TerraformError, copy_root_module
 
 SUFFIX = "bench"
 
@@ -21,18 +20,16 @@ def build_zip(workdir: Path, keep_as: Path) -> dict[str, Any]:
     """Plan a copy of the root module; return the zip's size and content, and keep the zip at ``keep_as``."""
     shutil.rmtree(workdir, ignore_errors=True)
     copy_root_module(workdir)
-    with Emulator(workdir.parent / "logs" / "zip-emulator.log") as emulator:
-        env = emulator.env()
-        try:
-            run(["init", "-input=false", "-no-color"], workdir, env, capture=True)
-            run(
-                ["plan", "-input=false", "-no-color", "-refresh=false", f"-var=environment_suffix={SUFFIX}"],
-                workdir,
-                env,
-                capture=True,
-            )
-        except subprocess.CalledProcessError as exc:
-            raise RuntimeError(f"terraform {exc.cmd[1]} failed (exit {exc.returncode})") from None
+    logs = workdir.parent / "logs"
+    try:
+        with (
+            Emulator(logs / "zip-emulator.log") as emulator,
+            Terraform(workdir, emulator.env(), log_path=logs / "zip-terraform.log") as terraform,
+        ):
+            terraform.run("init", "-input=false", "-no-color")
+            terraform.run("plan", "-input=false", "-no-color", "-refresh=false", f"-var=environment_suffix={SUFFIX}")
+    except TerraformError as exc:
+        raise RuntimeError(str(exc)) from None
     archive = workdir / "build" / f"lambda-{SUFFIX}.zip"
     if not archive.exists():
         raise RuntimeError(f"terraform plan did not write {archive}")

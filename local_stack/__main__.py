@@ -1,7 +1,7 @@
-"""`python -m local_stack up|down`: see local_stack/stack.py."""
+"""`python -m local_stack up|down`: see local_stack/cli.py."""
 
 import sys
 
-from local_stack.stack import main
+from local_stack.cli import main
 
 sys.exit(main())

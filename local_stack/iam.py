@@ -1,4 +1,4 @@
-"""IAM enforced on the local emulator, the way AWS enforces it (issue 11, "enforced locally").
+"""IAM enforced on the local emulator, the way AWS enforces it (README.md, "IAM, enforced").
 
 moto server starts with ``INITIAL_NO_AUTH_ACTION_COUNT`` = the number of calls the
 bootstrap needs (``BOOTSTRAP_CALLS``): exactly those calls run unauthenticated and

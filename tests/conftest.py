@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -12,11 +13,19 @@ from typing import Any
 
 import pytest
 
-LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
+ROOT = Path(__file__).resolve().parent.parent
+LAMBDA_SRC = ROOT / "lambda_src"
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 # No __pycache__ inside lambda_src: it is zipped as-is for the function.
 # (lambda_src and the repository root are on sys.path through pyproject's pytest `pythonpath`.)
 sys.dont_write_bytecode = True
+# The processes tests start (`python -m local_stack`, the CLIs) import the harness and the
+# function's package the way the Makefile provides them: on PYTHONPATH (not on sys.path).
+# They import lambda_src too, so they write no bytecode either.
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    dict.fromkeys([str(ROOT), str(LAMBDA_SRC), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+)
 
 from webhook.signature import decode_secrets, sign  # noqa: E402
 
@@ -49,21 +58,10 @@ def build_event(
         "webhook-timestamp": str(ts),
         "webhook-signature": sig,
     }
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": "/",
-        "rawQueryString": "",
-        "headers": {header_case(k): v for k, v in headers.items()},
-        "requestContext": {
-            "http": {"method": method, "path": "/", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9"},
-            "requestId": "test-request",
-            "routeKey": "$default",
-            "stage": "$default",
-        },
-        "body": base64.b64encode(raw).decode() if base64_encoded else raw.decode("utf-8", "surrogatepass"),
-        "isBase64Encoded": base64_encoded,
-    }
+    from tests.provider_signing import function_url_event
+
+    headers = {header_case(k): v for k, v in headers.items()}
+    return function_url_event("/", raw, headers, method=method, base64_encoded=base64_encoded)
 
 
 def payload(**overrides: Any) -> str:

@@ -4,15 +4,13 @@ The signing goes through ``webhook_cli.signing`` (the project's one place that s
 with the SDKs): Stripe ``stripe.WebhookSignature.generate_signature_header``
 (stripe-python 16.1.0), Adyen ``Adyen.util.generate_notification_sig`` (Adyen 16.0.0)
 on every item, Standard Webhooks ``standardwebhooks.Webhook.sign`` (1.1.0).
-The events are Function URL payload 2.0 events, as in :func:`conftest.build_event`.
+The events are Function URL payload 2.0 events, as in :func:`tests.conftest.build_event`.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -21,6 +19,7 @@ from typing import Any
 
 import Adyen.util
 
+from local_stack.gateway.event import build_event as gateway_event
 from webhook_cli import signing
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
@@ -43,21 +42,15 @@ def function_url_event(
     method: str = "POST",
     base64_encoded: bool = False,
 ) -> dict[str, Any]:
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": dict(headers),
-        "requestContext": {
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9"},
-            "requestId": "test-request",
-            "routeKey": "$default",
-            "stage": "$default",
-        },
-        "body": base64.b64encode(body).decode() if base64_encoded else body.decode("utf-8", "surrogatepass"),
-        "isBase64Encoded": base64_encoded,
-    }
+    """The Function URL's payload 2.0 event for this request, from the local Function URL's own
+    converter (local_stack.gateway.event); path and headers stay as given (tests vary them) and
+    ``base64_encoded`` chooses the body's form, as the service does for a non-text body."""
+    event = gateway_event(method, path, list(headers.items()), body, "203.0.113.9", "test-request", "test", "anonymous")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path  # exactly, even "" (the gateway says "/")
+    event["headers"] = dict(headers)
+    event["body"] = base64.b64encode(body).decode() if base64_encoded else body.decode("utf-8", "surrogatepass")
+    event["isBase64Encoded"] = base64_encoded
+    return event
 
 
 def stripe_header(body: bytes, *, secret: str = STRIPE_SECRET, timestamp: int | None = None) -> str:
@@ -105,33 +98,14 @@ def stripe_payment(
 
 
 def sign_adyen_items(items: Sequence[Mapping[str, Any]], key: str = ADYEN_HMAC_KEY) -> list[dict[str, Any]]:
-    """Each NotificationRequestItem with ``additionalData.hmacSignature`` set by Adyen's SDK."""
+    """Each NotificationRequestItem with ``additionalData.hmacSignature`` set by Adyen's SDK (webhook_cli.signing)."""
     signed = []
-    for item in items:
-        item = copy.deepcopy(dict(item))
+    for original in items:
+        item = copy.deepcopy(dict(original))
         item.setdefault("additionalData", {}).pop("hmacSignature", None)
-        unsigned = {k: v for k, v in item.items() if k != "additionalData"}
-        if "amount" in unsigned:
-            notification = {"notificationItems": [{"NotificationRequestItem": unsigned}]}
-            signed_item = signing.sign_adyen_notification(notification, key)["notificationItems"][0]
-            signature = signed_item["NotificationRequestItem"]["additionalData"]["hmacSignature"]
-        else:  # the SDK cannot sign an item without amount (KeyError); same scheme, empty value/currency
-            signature = _adyen_hmac(unsigned, key)
-        item["additionalData"]["hmacSignature"] = signature
+        item["additionalData"]["hmacSignature"] = signing.adyen_item_signature(item, key)
         signed.append(item)
     return signed
-
-
-def _adyen_hmac(item: Mapping[str, Any], key: str) -> str:
-    names = ("pspReference", "originalReference", "merchantAccountCode", "merchantReference")
-    fields = [str(item.get(n, "")) for n in names] + [
-        "",
-        "",
-        str(item.get("eventCode", "")),
-        str(item.get("success", "")),
-    ]
-    mac = hmac.new(bytes.fromhex(key), ":".join(fields).encode(), hashlib.sha256).digest()
-    return base64.b64encode(mac).decode()
 
 
 def adyen_body(items: Sequence[Mapping[str, Any]], *, key: str = ADYEN_HMAC_KEY, sign: bool = True) -> bytes:

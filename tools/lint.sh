@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make lint`: every static check; fails on the first finding.
-#   terraform fmt, terraform validate (root, modules, examples), tflint,
-#   checkov, terraform-docs up to date, ruff, mypy --strict, actionlint.
+#   ruff and mypy --strict first (seconds), then terraform fmt, terraform validate
+#   (root, modules, examples), tflint, checkov, terraform-docs up to date, actionlint.
+# `make test` runs the Python part (tools/lint.sh python) before any test.
 # `make docs` (tools/lint.sh docs): regenerate the terraform-docs blocks.
 # Usage: tools/lint.sh [all|docs|docs-check|terraform|tflint|checkov|python|actionlint]
 set -euo pipefail
@@ -28,7 +29,7 @@ lint_terraform() {
 
   section "$TERRAFORM validate (root, every module, every example) on a copy"
   rm -rf "$WORK/validate" && mkdir -p "$WORK/validate"
-  "$PYTHON" -c "from local_stack.tfwork import copy_root_module; from pathlib import Path; copy_root_module(Path('$WORK/validate'))"
+  "$PYTHON" -c "from local_stack.terraform import copy_root_module; from pathlib import Path; copy_root_module(Path('$WORK/validate'))"
   local dir
   for dir in . "${MODULES[@]}" "${EXAMPLES[@]}"; do
     (cd "$WORK/validate/$dir" && "$TERRAFORM" init -backend=false -input=false -no-color >/dev/null && "$TERRAFORM" validate -no-color >/dev/null) \
@@ -113,11 +114,13 @@ terraform_docs() {
 
 # ---------------------------------------------------------------- Python
 lint_python() {
-  section "ruff"
-  "$PYTHON" -m ruff check lambda_src tests tools
-  "$PYTHON" -m ruff format --check lambda_src
+  # Every Python package: the function, the harness, the bench, the tests and tools
+  # (paths and rules in pyproject.toml). Seconds, so it runs before anything slow.
+  section "ruff check (lambda_src, local_stack, webhook_cli, bench, tests, tools)"
+  "$PYTHON" -m ruff check lambda_src local_stack webhook_cli bench tests tools
+  "$PYTHON" -m ruff format --check lambda_src local_stack webhook_cli bench
 
-  section "mypy --strict lambda_src"
+  section "mypy --strict (lambda_src, local_stack, webhook_cli, bench, the test helpers)"
   "$PYTHON" -m mypy --strict
 }
 
@@ -130,12 +133,12 @@ lint_actionlint() {
 case "${1:-all}" in
   all)
     start=$(date +%s)
+    lint_python
     lint_terraform
     lint_tflint
     lint_checkov
     section "terraform-docs $(terraform-docs --version | awk '{print $3}') blocks up to date"
     terraform_docs check
-    lint_python
     lint_actionlint
     echo "lint: clean ($(( $(date +%s) - start ))s)"
     ;;

@@ -7,7 +7,7 @@ with each payment's current status beside them -> down.
 
     python -m webhook_cli.demo [--environment-suffix dev] [--verbose]
 
-The stack's up/down are local_stack.stack's; the demo imports the stack, never the reverse.
+The stack's up/down are local_stack.lifecycle's; the demo imports the stack, never the reverse.
 """
 
 from __future__ import annotations
@@ -20,154 +20,23 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from webhook_cli import events, signing
-from webhook_cli.settings import Settings
+from webhook_cli import signing
+from webhook_cli.demo_scenario import Payments, Step, answered_as_expected, new_payments, steps
+from webhook_cli.settings import CliSettings
 from webhook_cli.tables import format_table, plain_item
 from webhook_cli.transport import Answer, post
 
 WIDTH = 100
-CET = timezone(timedelta(hours=1))
 
 
 def say(message: str = "") -> None:
     """Progress for the person running make; a closed stdout never stops the cleanup."""
     with contextlib.suppress(OSError):  # BrokenPipeError included
         print(message, flush=True)
-
-
-@dataclass(frozen=True)
-class Step:
-    title: str
-    delivery: signing.Delivery
-    expect_code: int = 200
-    expect: str | None = "accepted"  # the body's "status" of a 2xx JSON answer, or the whole body ("[accepted]")
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Payments:
-    """The demo's payments and the status each must end in (CONTRACT §5)."""
-
-    standard: str
-    stripe: str
-    adyen: str
-
-    def expected(self, providers: set[str]) -> dict[str, str]:
-        """The final status of each payment whose provider was delivered to."""
-        final = {"standard": (self.standard, "succeeded"), "stripe": (self.stripe, "refunded")}
-        final["adyen"] = (self.adyen, "succeeded")  # CAPTURE, later than the AUTHORISATION
-        return dict(pair for provider, pair in final.items() if provider in providers)
-
-
-def new_payments() -> Payments:
-    run = events.new_event_id()[4:10]
-    return Payments(f"tx-demo-{run}", events.stripe_id("pi"), events.adyen_psp_reference())
-
-
-def steps(values: Mapping[str, str], payments: Payments, now: int, wrong_secret: str) -> list[Step]:
-    """Every delivery of the demo, in the order it is sent, each signed as its provider does."""
-    standard_secret = [values["WEBHOOK_SECRET"]]
-    tx = payments.standard
-
-    def standard(body: bytes, msg_id: str, secret: list[str] = standard_secret, at: int = now) -> signing.Delivery:
-        return signing.standard_delivery(body, secret, msg_id, at)
-
-    pending = events.build_payload(tx, "1234567890123456789.01", "usd", "pending", "demo-pay")
-    succeeded = events.build_payload(tx, "1234567890123456789.01", "USD", "succeeded", "demo-pay")
-    found = [
-        Step(
-            "Standard Webhooks: a new payment whose amount has more digits than a binary float can hold",
-            standard(pending, f"msg_{tx}_1"),
-        ),
-        Step("Standard Webhooks: the same payment succeeded (a new event of it)", standard(succeeded, f"msg_{tx}_2")),
-        Step(
-            "The provider re-delivers that event (same webhook-id; fresh timestamp and signature)",
-            standard(succeeded, f"msg_{tx}_2"),
-            expect="duplicate",
-        ),
-        Step(
-            "A forged request: signed with a secret that is not ours",
-            standard(events.build_payload("tx-forged", "1000000", "USD", "succeeded"), "msg_forged", [wrong_secret]),
-            401,
-            None,
-        ),
-        Step(
-            "A replayed request: correctly signed, but 10 minutes ago",
-            standard(events.build_payload("tx-stale", "5.00", "USD", "succeeded"), "msg_stale", at=now - 600),
-            401,
-            None,
-        ),
-        Step(
-            'A bad amount: "12,50" is not a decimal number (authentic, so it is also quarantined)',
-            standard(events.build_payload("tx-bad", '"12,50"', "EUR", "succeeded"), "msg_bad"),
-            400,
-            None,
-        ),
-    ]
-    if values.get("STRIPE_SECRET"):
-        stripe_secret = [values["STRIPE_SECRET"]]
-        pi, start = payments.stripe, now - 300
-
-        def stripe(event_type: str, created: int, **kwargs: Any) -> signing.Delivery:
-            body = events.stripe_event(event_type, pi, 1999, "usd", created=created, **kwargs)
-            return signing.stripe_delivery(body, stripe_secret, now)
-
-        found += [
-            Step(
-                "Stripe, out of order: the refund (created last, delivered first)",
-                stripe("charge.refunded", start + 120),
-            ),
-            Step("Stripe: the payment succeeded (created second)", stripe("payment_intent.succeeded", start + 60)),
-            Step(
-                "Stripe: the payment was created (created first, delivered last)",
-                stripe("payment_intent.created", start),
-            ),
-            Step(
-                "Stripe: an event that is not a payment (a customer was created)",
-                stripe("customer.created", start),
-                expect="ignored",
-            ),
-        ]
-    if values.get("ADYEN_HMAC_KEY"):
-        key = values["ADYEN_HMAC_KEY"]
-        psp, start_at = payments.adyen, datetime.fromtimestamp(now - 300, tz=CET)
-
-        def adyen(code: str, at: datetime) -> signing.Delivery:
-            notification = events.adyen_notification(
-                code, psp, 1000, "EUR", event_date=events.adyen_event_date(at), merchant_reference=f"order-{psp}"
-            )
-            return signing.adyen_delivery(notification, key)
-
-        found += [
-            Step(
-                "Adyen, out of order: the capture (a minute after the authorisation, delivered first)",
-                adyen("CAPTURE", start_at + timedelta(minutes=1)),
-                expect="[accepted]",
-            ),
-            Step("Adyen: the authorisation", adyen("AUTHORISATION", start_at), expect="[accepted]"),
-        ]
-    return found
-
-
-# --------------------------------------------------------------------------- sending
-
-
-def answered_as_expected(step: Step, answer: Answer) -> bool:
-    if answer.status != step.expect_code:
-        return False
-    if step.expect is None or not answer.ok:
-        return True
-    if step.expect == answer.body.strip():
-        return True
-    try:
-        data = json.loads(answer.body)
-    except ValueError:
-        return False
-    return isinstance(data, dict) and data.get("status") == step.expect
 
 
 def wrap(label: str, text: str) -> None:
@@ -245,7 +114,7 @@ def transactions_table(items: Sequence[Mapping[str, str]], payments: Mapping[str
 
 
 def check_statuses(payments: Mapping[str, Mapping[str, str]], expected: Mapping[str, str]) -> list[str]:
-    """A line per expected payment: its current status against the one CONTRACT §5 gives."""
+    """A line per expected payment: its current status against the one behaviour.md "Payment status" gives."""
     lines = []
     for tx, status in expected.items():
         found = payments.get(tx, {}).get("status")
@@ -257,7 +126,7 @@ def check_statuses(payments: Mapping[str, Mapping[str, str]], expected: Mapping[
 def show_stored(values: Mapping[str, str], payments: Payments, delivered: Sequence[Step]) -> bool:
     import boto3
 
-    client = boto3.client("dynamodb", **Settings(dict(values), {}).boto3_kwargs())
+    client = boto3.client("dynamodb", **CliSettings(dict(values), {}).boto3_kwargs())
     items = scan(client, values["TABLE_NAME"])
     payment_items: dict[str, dict[str, str]] = {}
     if values.get("PAYMENTS_TABLE_NAME"):
@@ -278,7 +147,7 @@ def show_stored(values: Mapping[str, str], payments: Payments, delivered: Sequen
         say("  - No payments table in this stack (PAYMENTS_TABLE_NAME unset): no current status to show.")
         return ok
     say("  - Each payment's current status is the greatest of its events by (known, event time, rank,")
-    say("    eventId), whatever the delivery order (CONTRACT §5): the refund arrived first and still wins;")
+    say("    eventId), whatever the delivery order (docs/behaviour.md): the refund arrived first and still wins;")
     say("    the capture arrived before the authorisation and still wins.")
     say("    (* marks the event each payment item holds.)")
     lines = check_statuses(payment_items, payments.expected({step.delivery.provider for step in delivered}))
@@ -307,7 +176,7 @@ def show_events(values: Mapping[str, str], payments: Payments, delivered: Sequen
 
     from webhook_cli.consume import Consumer
 
-    kwargs = Settings(dict(values), {}).boto3_kwargs()
+    kwargs = CliSettings(dict(values), {}).boto3_kwargs()
     current = {
         p["transactionId"]: p.get("status", "")
         for p in scan(boto3.client("dynamodb", **kwargs), values["PAYMENTS_TABLE_NAME"])
@@ -361,9 +230,8 @@ def heading(text: str) -> None:
     say(f"== {text} " + "=" * max(3, WIDTH - len(text) - 4))
 
 
-def run(stack: Any, suffix: str, verbose: bool = False) -> int:
-    """The demo on ``stack`` (local_stack.stack: its layout_from_env, up, down, new_secret)."""
-    layout = stack.layout_from_env()
+def run(stack: Any, layout: Any, suffix: str, verbose: bool = False) -> int:
+    """The demo on ``stack`` (up: local_stack.lifecycle.up, down: local_stack.teardown.down) in ``layout``."""
     say("Payment webhook receiver: local demo")
     say("It starts the stack on a local AWS emulator, sends webhooks the way Standard Webhooks senders,")
     say("Stripe and Adyen do, shows what the receiver answered and stored, and tears everything down again.")
@@ -373,7 +241,7 @@ def run(stack: Any, suffix: str, verbose: bool = False) -> int:
     try:
         values = stack.up(layout, suffix, verbose)
         payments = new_payments()
-        planned = steps(values, payments, int(time.time()), stack.new_secret())
+        planned = steps(values, payments, int(time.time()), signing.new_standard_secret())
         heading(f"2/4  Sending signed webhooks to {values['FUNCTION_URL']}")
         say(" Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature) on /, Stripe events")
         say(" (Stripe-Signature) on /stripe, Adyen notifications (hmacSignature in each item) on /adyen,")
@@ -412,11 +280,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--environment-suffix", default=os.environ.get("ENV_SUFFIX") or "dev")
     parser.add_argument("--verbose", action="store_true", help="show Terraform's whole output")
     args = parser.parse_args(argv)
-    from local_stack import stack  # the demo uses the stack; the stack never imports the demo
+    from local_stack import lifecycle, teardown  # the demo uses the stack; the stack never imports the demo
+    from local_stack.layout import layout_from_env
 
+    stack = SimpleNamespace(up=lifecycle.up, down=teardown.down)
     try:
-        return run(stack, args.environment_suffix, args.verbose)
-    except stack.StackError as exc:  # the message says which step failed and where its log is
+        return run(stack, layout_from_env(), args.environment_suffix, args.verbose)
+    except lifecycle.ERRORS as exc:  # the message says which step failed and where its log is
         say(f"\nerror: {exc}")
         return 1
     except KeyboardInterrupt:

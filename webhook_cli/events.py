@@ -1,6 +1,6 @@
 """Event bodies shaped like each provider's (before signing; see signing.py).
 
-* ``standard``: CONTRACT §1's flat payload, built as text so the amount goes verbatim.
+* ``standard``: the flat payload (docs/behaviour.md, "Fields"), built as text so the amount goes verbatim.
 * ``stripe``: a Stripe event (``id evt_…``, ``object: event``, ``api_version``, ``created``,
   ``livemode``, ``type``, ``data.object``): a PaymentIntent for ``payment_intent.*``, a Charge
   for ``charge.succeeded``/``charge.refunded``, a Dispute for ``charge.dispute.*``, a Customer
@@ -19,6 +19,7 @@ import json
 import re
 import secrets
 import string
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,12 +27,17 @@ from typing import Any
 import stripe
 
 __all__ = [
+    "EventSpec",
+    "adyen_body",
     "adyen_notification",
     "adyen_psp_reference",
     "build_payload",
     "check_json_value",
     "minor_units",
     "new_event_id",
+    "standard_body",
+    "stripe_body",
+    "stripe_created",
     "stripe_event",
     "stripe_id",
 ]
@@ -99,7 +105,7 @@ def build_payload(
     event_time: str | None = None,
     extra: list[tuple[str, str]] | None = None,
 ) -> bytes:
-    """CONTRACT §1's JSON body, built as text so the amount (and every extra value) is sent verbatim."""
+    """The flat JSON body (behaviour.md, "Fields"), built as text: the amount and every extra value go verbatim."""
     parts = [
         f'"transactionId": {json.dumps(transaction_id)}',
         f'"amount": {check_json_value(amount, "--amount")}',
@@ -256,3 +262,78 @@ def adyen_notification(
     if modification:
         item["originalReference"] = transaction_id
     return {"live": "true" if live else "false", "notificationItems": [{"NotificationRequestItem": item}]}
+
+
+# --------------------------------------------------------------------------- one event from options
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """What a sender asks for, whatever the provider (None: the provider's default)."""
+
+    transaction_id: str | None = None
+    amount: str | None = None  # standard: raw JSON text
+    amount_minor: str | None = None  # stripe, adyen: integer text
+    currency: str | None = None
+    status: str | None = None
+    amount_refunded: str | None = None
+    success: bool = True
+    payload_provider: str | None = None
+    event_time: str | None = None
+    event_id: str | None = None
+    extra: list[tuple[str, str]] = field(default_factory=list)
+
+
+def standard_body(spec: EventSpec) -> bytes:
+    """The flat payload (behaviour.md, "Fields"): defaults transaction ``txn_…``, amount 12.34 USD."""
+    return build_payload(
+        spec.transaction_id or "txn_" + new_event_id()[4:16],
+        spec.amount if spec.amount is not None else "12.34",
+        spec.currency if spec.currency is not None else "USD",
+        spec.status,
+        spec.payload_provider,
+        spec.event_time,
+        spec.extra,
+    )
+
+
+def stripe_created(text: str | None) -> int | None:
+    """Stripe's ``created`` (Unix seconds) from digits or an ISO-8601 date-time with an offset."""
+    if text is None:
+        return None
+    if text.strip().lstrip("-").isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--event-time {text!r}: Unix seconds or an ISO-8601 date-time") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"--event-time {text!r}: give the offset (Z or +01:00)")
+    return int(moment.timestamp())
+
+
+def stripe_body(spec: EventSpec) -> bytes:
+    """A Stripe event: defaults payment_intent.succeeded of a new PaymentIntent, 1999 minor units of USD."""
+    return stripe_event(
+        spec.status or "payment_intent.succeeded",
+        spec.transaction_id or stripe_id("pi"),
+        minor_units(spec.amount_minor if spec.amount_minor is not None else "1999"),
+        spec.currency if spec.currency is not None else "USD",
+        event_id=spec.event_id,
+        created=stripe_created(spec.event_time),
+        amount_refunded=None if spec.amount_refunded is None else minor_units(spec.amount_refunded),
+    )
+
+
+def adyen_body(spec: EventSpec) -> bytes:
+    """An Adyen notification (unsigned): defaults AUTHORISATION of a new payment, 1999 minor units of USD."""
+    notification = adyen_notification(
+        spec.status or "AUTHORISATION",
+        spec.transaction_id or adyen_psp_reference(),
+        minor_units(spec.amount_minor if spec.amount_minor is not None else "1999"),
+        spec.currency if spec.currency is not None else "USD",
+        psp_reference=spec.event_id,
+        success=spec.success,
+        event_date=spec.event_time,
+    )
+    return json.dumps(notification).encode()

@@ -42,6 +42,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     import boto3
+
     from webhook.config import ConfigError
     from webhook.reconcile.client import StripeError
     from webhook.reconcile.settings import load_reconcile_settings

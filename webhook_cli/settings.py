@@ -19,7 +19,7 @@ DEFAULT_ENV_FILE = ROOT / "build" / "local.env"
 
 
 @dataclass(frozen=True)
-class Settings:
+class CliSettings:
     """The env file's values, looked up behind the process environment."""
 
     file_values: Mapping[str, str]
@@ -61,8 +61,8 @@ class Settings:
         return kwargs
 
 
-def load(env_file: Path | None, *, use_default: bool = True) -> Settings:
-    """Settings from ``env_file`` (or build/local.env when it exists and ``use_default``).
+def load(env_file: Path | None, *, use_default: bool = True) -> CliSettings:
+    """CliSettings from ``env_file`` (or build/local.env when it exists and ``use_default``).
 
     Raises OSError when an explicitly named file cannot be read.
     """
@@ -70,4 +70,20 @@ def load(env_file: Path | None, *, use_default: bool = True) -> Settings:
     values: dict[str, str] = {}
     if path is not None and (env_file is not None or path.exists()):
         values = read_env_file(path)
-    return Settings(values, dict(os.environ))
+    return CliSettings(values, dict(os.environ))
+
+
+class SettingsError(ValueError):
+    """An env file that cannot be read, or no Function URL anywhere."""
+
+
+def with_function_url(env_file: Path | None, url_option: str | None) -> tuple[CliSettings, str]:
+    """The settings and the receiver's Function URL (option, FUNCTION_URL, env file), or SettingsError."""
+    try:
+        settings = load(env_file)
+    except OSError as exc:
+        raise SettingsError(f"cannot read env file {env_file}: {exc.strerror}") from None
+    url = settings.get("FUNCTION_URL", url_option)
+    if not url:
+        raise SettingsError("no URL: pass --url, set FUNCTION_URL, or run `make up` first (it writes build/local.env)")
+    return settings, url

@@ -8,7 +8,7 @@
 | `adyen`    | `/adyen`  | `Adyen.util.generate_notification_sig` (Adyen's Python API library)       |
 
 A :class:`Delivery` is what the provider puts on the wire: the path of the Function URL
-(CONTRACT §4), the headers and the body bytes. The sender, the replay tool, the demo,
+(behaviour.md, "Providers"), the headers and the body bytes. The sender, the replay tool, the demo,
 the tests and the bench build their deliveries here, so a signing rule lives in one file
 and is the provider's own. This module never computes an HMAC itself; the ``*_signed_by``
 checks (used by the replay tool to refuse copies altered in the queue) go through the
@@ -20,10 +20,13 @@ sends UTF-8 JSON); a body that is not is refused with ValueError.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import copy
 import hmac
 import json
+import secrets as random_source
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,29 +38,30 @@ import stripe
 
 __all__ = [
     "ADYEN_HEADERS",
-    "PATHS",
-    "PROVIDERS",
     "STANDARD_HEADERS",
     "STRIPE_HEADERS",
     "Delivery",
     "adyen_delivery",
+    "adyen_delivery_of_body",
+    "adyen_event_id",
+    "adyen_item_signature",
     "adyen_signed_by",
     "check_adyen_key",
     "check_standard_secret",
     "check_stripe_secret",
+    "new_adyen_key",
+    "new_standard_secret",
+    "new_stripe_secret",
     "sign_adyen_notification",
     "signature_headers",
     "standard_delivery",
     "standard_signature",
     "standard_signed_by",
     "stripe_delivery",
+    "stripe_event_id",
     "stripe_signature_header",
     "stripe_signed_by",
 ]
-
-PROVIDERS = ("standard", "stripe", "adyen")
-# The path of the Function URL each provider is configured with (CONTRACT §4).
-PATHS: Mapping[str, str] = {"standard": "/", "stripe": "/stripe", "adyen": "/adyen"}
 
 # Headers each provider sends besides its signature (Stripe: the content type and user
 # agent of its webhook requests; Standard Webhooks and Adyen: JSON).
@@ -110,6 +114,11 @@ def _standard_webhook(secret: str) -> standardwebhooks.Webhook:
         ) from None
 
 
+def new_standard_secret() -> str:
+    """A Standard Webhooks secret: whsec_ + base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(random_source.token_bytes(32)).decode()
+
+
 def check_standard_secret(secret: str) -> None:
     """ValueError (naming no value) when the reference library cannot use ``secret``."""
     _standard_webhook(secret)
@@ -140,7 +149,7 @@ def standard_delivery(body: bytes, secrets: Sequence[str] | None, msg_id: str, t
         headers.update({"webhook-id": msg_id, "webhook-timestamp": str(timestamp)})
     else:
         headers.update(signature_headers(secrets, msg_id, timestamp, body))
-    return Delivery("standard", PATHS["standard"], body, headers)
+    return Delivery("standard", "/", body, headers)
 
 
 def standard_signed_by(secrets: Sequence[str], headers: Mapping[str, str], body: bytes) -> bool:
@@ -172,6 +181,19 @@ def standard_signed_by(secrets: Sequence[str], headers: Mapping[str, str], body:
 # --------------------------------------------------------------------------- Stripe
 
 
+def new_stripe_secret() -> str:
+    """A Stripe endpoint secret: whsec_ + 32 random letters and digits (Stripe keys the HMAC with the whole string)."""
+    return "whsec_" + "".join(random_source.choice(string.ascii_letters + string.digits) for _ in range(32))
+
+
+def stripe_event_id(body: bytes) -> str:
+    """The Stripe event's ``id`` (its idempotency key), or "" when the body has none."""
+    try:
+        return str(json.loads(body).get("id", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
 def check_stripe_secret(secret: str) -> None:
     """Stripe keys the HMAC with the whole secret string (``whsec_…``): it only has to be there."""
     if not secret.strip():
@@ -198,7 +220,7 @@ def stripe_delivery(body: bytes, secrets: Sequence[str] | None, timestamp: int) 
         _text(body)
     else:
         headers["Stripe-Signature"] = stripe_signature_header(secrets, timestamp, body)
-    return Delivery("stripe", PATHS["stripe"], body, headers)
+    return Delivery("stripe", "/stripe", body, headers)
 
 
 def stripe_signed_by(secrets: Sequence[str], headers: Mapping[str, str], body: bytes) -> bool:
@@ -216,6 +238,11 @@ def stripe_signed_by(secrets: Sequence[str], headers: Mapping[str, str], body: b
 
 
 # --------------------------------------------------------------------------- Adyen
+
+
+def new_adyen_key() -> str:
+    """An Adyen HMAC key: 64 hex characters, a 32-byte key."""
+    return random_source.token_hex(32).upper()
 
 
 def check_adyen_key(hmac_key: str) -> None:
@@ -254,17 +281,45 @@ def sign_adyen_notification(notification: Mapping[str, Any], hmac_key: str | Non
         return signed
     check_adyen_key(hmac_key)
     for item in items:
-        unsigned = {k: v for k, v in item.items() if k != "additionalData"}
-        signature = Adyen.util.generate_notification_sig(unsigned, hmac_key.strip()).decode("ascii")
+        signature = adyen_item_signature(item, hmac_key)
         additional = item.get("additionalData")
         item["additionalData"] = {**(additional if isinstance(additional, dict) else {}), "hmacSignature": signature}
     return signed
 
 
+def adyen_item_signature(item: Mapping[str, Any], hmac_key: str) -> str:
+    """``hmacSignature`` of one NotificationRequestItem by ``Adyen.util.generate_notification_sig``.
+
+    An item without ``amount`` is signed with an empty value and currency, as the scheme
+    treats absent fields (the SDK itself needs the ``amount`` object to be there).
+    """
+    unsigned = {k: v for k, v in item.items() if k != "additionalData"}
+    unsigned.setdefault("amount", {"value": "", "currency": ""})
+    return str(Adyen.util.generate_notification_sig(unsigned, hmac_key.strip()).decode("ascii"))
+
+
+def adyen_event_id(body: bytes) -> str:
+    """``{eventCode}:{pspReference}:{success}`` of the first item (the function's eventId), or ""."""
+    try:
+        item = _items(json.loads(body))[0]
+    except (ValueError, AttributeError):
+        return ""
+    return f"{item.get('eventCode', '')}:{item.get('pspReference', '')}:{item.get('success', '')}"
+
+
+def adyen_delivery_of_body(body: bytes, hmac_keys: Sequence[str] | None) -> Delivery:
+    """:func:`adyen_delivery` of a notification given as JSON bytes, signed with the first key (Adyen has one)."""
+    try:
+        notification = json.loads(body)
+        return adyen_delivery(notification, hmac_keys[0] if hmac_keys else None)
+    except (ValueError, AttributeError) as exc:
+        raise ValueError(f"not an Adyen notification: {exc}") from None
+
+
 def adyen_delivery(notification: Mapping[str, Any], hmac_key: str | None) -> Delivery:
     """An Adyen standard notification (JSON) to ``/adyen``, each item signed with ``hmac_key``."""
     body = json.dumps(sign_adyen_notification(notification, hmac_key)).encode()
-    return Delivery("adyen", PATHS["adyen"], body, dict(ADYEN_HEADERS))
+    return Delivery("adyen", "/adyen", body, dict(ADYEN_HEADERS))
 
 
 def adyen_signed_by(hmac_keys: Sequence[str], body: bytes) -> bool:

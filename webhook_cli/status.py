@@ -1,4 +1,4 @@
-"""One payment's current status and its event history, from the two tables (CONTRACT §5).
+"""One payment's current status and its event history, from the two tables (behaviour.md, "Payment status").
 
     python -m webhook_cli.status TRANSACTION_ID
 

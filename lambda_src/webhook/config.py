@@ -2,14 +2,14 @@
 
 ``TABLE_NAME`` is required.  ``WEBHOOK_SECRET_PARAM`` names the Standard
 Webhooks secret of ``/`` and ``/standard``; when unset those paths answer 500
-``configuration_error`` (CONTRACT §4), the other paths work without it.
+``configuration_error`` (docs/behaviour.md, "Providers"), the other paths work without it.
 ``STRIPE_SECRET_PARAM`` and ``ADYEN_HMAC_KEY_PARAM`` enable ``/stripe`` and
 ``/adyen``; unset or empty = that provider is off (404).
 ``SIGNATURE_TOLERANCE_SECONDS`` is optional (default 300) and must be a whole
 number of seconds between 1 and 86400.  ``QUARANTINE_QUEUE_URL`` is optional:
 unset or empty means no quarantine (see :mod:`webhook.quarantine`).
 ``PAYMENTS_TABLE_NAME`` is optional: unset or empty means no payment-status
-table (CONTRACT §5).  ``EVENT_RETENTION_DAYS`` is optional: unset or empty keeps
+table (docs/behaviour.md, "Payment status").  ``EVENT_RETENTION_DAYS`` is optional: unset or empty keeps
 events forever; else every event item carries ``expiresAt`` for the table's TTL.
 The secrets themselves are never in the environment, only the names of the SSM
 parameters that hold them.

@@ -1,4 +1,4 @@
-"""The current status of each payment, whatever the delivery order (CONTRACT §5).
+"""The current status of each payment, whatever the delivery order (docs/behaviour.md, "Payment status").
 
 One item per payment in the payments table (partition key ``transactionId``,
 S; no sort key).  It always holds the event that is greatest by

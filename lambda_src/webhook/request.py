@@ -5,7 +5,7 @@ headers (keys lower-cased, so lookups are case-insensitive) and the raw body
 bytes (base64-decoded when ``isBase64Encoded`` is true).  The size limit
 applies to the decoded bytes.  A body that cannot be decoded (not base64, not
 text) is ``None``: it cannot carry a valid signature, so the pipeline answers
-401 at the signature step, not 400 before it (CONTRACT §1 order).
+401 at the signature step, not 400 before it (docs/behaviour.md, "Receiving a delivery": the order of the checks).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The request pipeline in contract order (CONTRACT §1, §4, §5); see lambda_src/README.md, "Responses".
+"""The request pipeline in the documented order; see lambda_src/README.md, "Responses".
+
+docs/behaviour.md: "Receiving a delivery", "Providers", "Payment status".
 
 route (404) -> method (405) -> size (413) -> the provider's verify (401) ->
 parse + map (400; an authentic refusal is quarantined first) -> per record: the
@@ -19,7 +21,7 @@ from webhook.errors import WebhookError
 from webhook.logline import format_record, write_line
 from webhook.parsing import decode
 from webhook.providers import route
-from webhook.providers.common import Delivery, EventRecord, Provider, StoredRecord
+from webhook.providers.common import EventRecord, Provider, StoredRecord, VerifiedDelivery
 from webhook.quarantine import QuarantinedEvent
 from webhook.recording import PaymentStore, TransactionStore, record_event
 from webhook.request import body_of, headers_of, method_of, path_of
@@ -177,7 +179,7 @@ class WebhookService:
 
     @staticmethod
     def _quarantined(
-        provider: Provider, event: object, delivery: Delivery, received_at: str, exc: WebhookError
+        provider: Provider, event: object, delivery: VerifiedDelivery, received_at: str, exc: WebhookError
     ) -> QuarantinedEvent:
         event_id = delivery.event_id or _body_event_id(delivery)
         return QuarantinedEvent(
@@ -192,7 +194,7 @@ class WebhookService:
         )
 
 
-def _body_event_id(delivery: Delivery) -> str:
+def _body_event_id(delivery: VerifiedDelivery) -> str:
     """The Stripe event ``id`` of a refused body, when it has one (best effort, for the quarantine copy)."""
     try:
         data = decode(delivery.raw.decode("utf-8"))

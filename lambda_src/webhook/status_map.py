@@ -1,4 +1,4 @@
-"""One table from each provider's own status to the payment status (CONTRACT §5).
+"""One table from each provider's own status to the payment status (docs/behaviour.md, "Payment status").
 
 Statuses and ranks (the rank orders events of equal time, see ``payments.py``)::
 

@@ -4,7 +4,7 @@
 #   eventId (sort, the webhook-id / provider event id), so every event of a
 #   transaction is kept and a re-delivery is refused by a conditional write;
 # - payments: one item per payment, transactionId alone (range_key = null),
-#   holding the current status (CONTRACT section 5).
+#   holding the current status (docs/behaviour.md, "Payment status").
 locals {
   key_attributes = var.range_key == null ? [var.hash_key] : [var.hash_key, var.range_key]
 }

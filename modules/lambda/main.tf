@@ -179,7 +179,7 @@ resource "aws_lambda_permission" "function_url_invoke_action" {
 }
 
 resource "aws_lambda_function_url" "this" {
-  #checkov:skip=CKV_AWS_258:Payment providers cannot sign requests with AWS SigV4 (AWS_IAM); every request is authenticated by the provider's HMAC-SHA256 signature over the raw body, verified in constant time before anything is parsed or stored (CONTRACT sections 1 and 4).
+  #checkov:skip=CKV_AWS_258:Payment providers cannot sign requests with AWS SigV4 (AWS_IAM); every request is authenticated by the provider's HMAC-SHA256 signature over the raw body, verified in constant time before anything is parsed or stored (docs/behaviour.md, "Receiving a delivery" and "Providers").
   function_name      = aws_lambda_function.this.function_name
   authorization_type = "NONE" # the webhook signature is the authentication
   invoke_mode        = "BUFFERED"

@@ -16,28 +16,9 @@ from typing import Any
 
 import pytest
 
+from bench.keys import KEYS
+
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = (
-    "handler_p50_ms",
-    "bare_put_p50_ms",
-    "handler_overhead_ratio",
-    "handler_cpu_us",
-    "provider_cpu_us",
-    "cold_import_ms",
-    "boto3_import_ms",
-    "zip_bytes",
-    "seed_latency_ratio",
-    "vs_powertools_latency_ratio",
-    "vs_powertools_cold_import_ratio",
-    "cold_start_ms",
-    "cold_start_vs_seed_ratio",
-    "cost_per_million_usd",
-    "storage_bytes_per_event",
-    "storage_bytes_per_event_uncompressed",
-    "publisher_cpu_us_per_record",
-    "publisher_cost_per_million_usd",
-    "http",
-)
 
 
 @pytest.fixture(scope="module")

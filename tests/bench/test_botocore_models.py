@@ -21,6 +21,7 @@ import botocore.loaders
 import botocore.session
 import pytest
 from botocore.stub import Stubber
+
 from webhook import aws  # lambda_src is on sys.path (tests/conftest.py, pyproject's pythonpath)
 
 ROOT = Path(__file__).resolve().parents[2]

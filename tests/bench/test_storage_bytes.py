@@ -3,9 +3,8 @@ one the store builds, and it is smaller than the same item with the body as text
 
 from __future__ import annotations
 
-from webhook.raw_body import raw_event_text
-
 from bench import storage
+from webhook.raw_body import raw_event_text
 
 
 def test_stored_items_are_counted_as_written_and_restore_the_body() -> None:

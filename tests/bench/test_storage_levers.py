@@ -3,10 +3,9 @@ on Stripe's real-sized events the gzip lever saves write units (what lambda_src/
 
 from __future__ import annotations
 
+from bench import storage, storage_levers
 from webhook import raw_body
 from webhook.raw_body import GZIP_ATTRIBUTE, raw_event_text
-
-from bench import storage, storage_levers
 
 
 def test_real_sized_stripe_events_take_fewer_write_units_as_stored() -> None:

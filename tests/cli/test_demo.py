@@ -152,11 +152,9 @@ def test_down_runs_even_when_up_fails(tmp_path, capsys):
         return True
 
     layout = SimpleNamespace(rel=str, logs=tmp_path)
-    fake = SimpleNamespace(
-        layout_from_env=lambda: layout, up=up, down=down, new_secret=lambda: WRONG, StackError=StackError
-    )
+    fake = SimpleNamespace(up=up, down=down)
     with pytest.raises(StackError):
-        demo.run(fake, "dev")
+        demo.run(fake, layout, "dev")
     assert calls == [("up", "dev"), ("down",)]
 
 
@@ -166,7 +164,7 @@ def test_the_events_shown_are_each_payments_status_changes_in_order_beside_its_c
     import boto3
     from moto import mock_aws
 
-    from local_stack.emulator import create_payments_table
+    from local_stack.emulator.fixtures import create_payments_table
 
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)

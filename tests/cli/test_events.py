@@ -1,4 +1,4 @@
-"""webhook_cli.events: bodies shaped like each provider's (CONTRACT §4, FIELD-NOTES "Payment providers")."""
+"""webhook_cli.events: bodies shaped like each provider's (docs/behaviour.md, "Providers")."""
 
 from __future__ import annotations
 

@@ -14,21 +14,21 @@ import pytest
 import standardwebhooks
 import stripe
 
-from webhook_cli import events, replay, signing
-from webhook_cli.settings import Settings
+from webhook_cli import events, redrive, replay, signing
+from webhook_cli.settings import CliSettings
 
 SECRET = "whsec_" + base64.b64encode(b"cli-test-standard-secret-32byte").decode()
 ROTATED = "whsec_" + base64.b64encode(b"another-rotated-secret-32-bytes").decode()
 STRIPE_SECRET = "whsec_cliStripeTestSecret0123456789abcdef"
 ADYEN_KEY = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
-ALL = replay.ReplaySecrets(standard=(SECRET,), stripe=(STRIPE_SECRET,), adyen=(ADYEN_KEY,))
+ALL = dict(standard=(SECRET,), stripe=(STRIPE_SECRET,), adyen=(ADYEN_KEY,))
 THREE_DAYS_AGO = int(time.time()) - 3 * 86400
 
 
 def message(
     body: bytes, headers: Mapping[str, str], event_id: str | None, *, schema: str = "webhook-quarantine/1", **extra
 ) -> str:
-    """A quarantine message as lambda_src/webhook/quarantine.py writes it (plus the provider fields of §4)."""
+    """A quarantine message as lambda_src/webhook/quarantine.py writes it (with its provider and path)."""
     data = {
         "schema": schema,
         "receivedAt": "2026-11-28T10:00:00.000Z",
@@ -54,13 +54,18 @@ def stripe_copy(event_id: str = "evt_q1") -> str:
     body = events.stripe_event("payment_intent.succeeded", "pi_q1", 1999, "xyz", event_id=event_id)
     delivery = signing.stripe_delivery(body, [STRIPE_SECRET], THREE_DAYS_AGO)
     headers = {k.lower(): v for k, v in delivery.headers.items()}
-    return message(body, headers, event_id, schema="webhook-quarantine/2", provider="stripe", path="/stripe")
+    return message(body, headers, event_id, provider="stripe", path="/stripe")
 
 
 def adyen_copy(key: str = ADYEN_KEY) -> tuple[str, bytes]:
     notification = events.adyen_notification("AUTHORISATION", "PSPQ000000000001", 1000, "XYZ")
     delivery = signing.adyen_delivery(notification, key)
-    return message(delivery.body, delivery.headers, "AUTHORISATION:PSPQ000000000001:true", path="/adyen"), delivery.body
+    return (
+        message(
+            delivery.body, delivery.headers, "AUTHORISATION:PSPQ000000000001:true", provider="adyen", path="/adyen"
+        ),
+        delivery.body,
+    )
 
 
 class FakeQueue:
@@ -95,8 +100,8 @@ class FakeReceiver:
 NOW = 1_900_000_000.0
 
 
-def run(queue: FakeQueue, receiver: FakeReceiver, secrets: replay.ReplaySecrets = ALL, **kwargs) -> replay.Report:
-    return replay.replay(queue, receiver, secrets, clock=lambda: NOW, **kwargs)
+def run(queue: FakeQueue, receiver: FakeReceiver, secrets: replay.ReplaySecrets = ALL, **kwargs) -> redrive.Report:
+    return redrive.replay(queue, receiver, secrets, clock=lambda: NOW, **kwargs)
 
 
 # ------------------------------------------------------------------ per provider
@@ -107,7 +112,7 @@ def test_standard_copy_is_resigned_now_with_its_original_webhook_id():
     report = run(queue, receiver)
     assert [(line.action, line.status, line.provider) for line in report.lines] == [("replayed", 200, "standard")]
     (sent,) = receiver.sent
-    original = replay.decode_message(queue.messages["m0"])
+    original = redrive.read_copy(queue.messages["m0"])
     assert (sent.path, sent.body) == ("/", original.body)
     assert sent.headers["webhook-id"] == "msg_q1" and sent.headers["webhook-timestamp"] == str(int(NOW))
     assert sent.headers["content-type"] == "application/json"
@@ -117,7 +122,7 @@ def test_standard_copy_is_resigned_now_with_its_original_webhook_id():
 
 def test_standard_copy_verifies_with_the_reference_library_when_sent_now():
     queue, receiver = FakeQueue(standard_copy()), FakeReceiver(200)
-    replay.replay(queue, receiver, replay.ReplaySecrets(standard=(SECRET, ROTATED)))
+    redrive.replay(queue, receiver, dict(standard=(SECRET, ROTATED)))
     (sent,) = receiver.sent
     assert len(sent.headers["webhook-signature"].split()) == 2  # one per current secret
     for secret in (SECRET, ROTATED):
@@ -126,10 +131,10 @@ def test_standard_copy_verifies_with_the_reference_library_when_sent_now():
 
 def test_stripe_copy_gets_a_fresh_stripe_signature_that_the_sdk_accepts():
     queue, receiver = FakeQueue(stripe_copy()), FakeReceiver(200)
-    report = replay.replay(queue, receiver, ALL)
+    report = redrive.replay(queue, receiver, ALL)
     assert [(line.action, line.provider, line.event_id) for line in report.lines] == [("replayed", "stripe", "evt_q1")]
     (sent,) = receiver.sent
-    original = replay.decode_message(queue.messages["m0"])
+    original = redrive.read_copy(queue.messages["m0"])
     assert (sent.path, sent.body) == ("/stripe", original.body)
     assert sent.headers["Stripe-Signature"] != original.headers["stripe-signature"]
     event = stripe.Webhook.construct_event(sent.body, sent.headers["Stripe-Signature"], STRIPE_SECRET, tolerance=300)
@@ -150,7 +155,7 @@ def test_adyen_copy_is_resent_byte_for_byte():
 
 def test_adyen_copy_needs_no_key_to_be_resent_but_one_to_be_verified():
     text, _ = adyen_copy()
-    no_keys = replay.ReplaySecrets(standard=(SECRET,))
+    no_keys = dict(standard=(SECRET,))
     assert [line.action for line in run(FakeQueue(text), FakeReceiver(), no_keys).lines] == ["unverified"]
     receiver = FakeReceiver(200)
     report = run(FakeQueue(text), receiver, no_keys, allow_unverified=True)
@@ -159,7 +164,7 @@ def test_adyen_copy_needs_no_key_to_be_resent_but_one_to_be_verified():
 
 def test_a_provider_without_a_current_secret_is_left_in_the_queue():
     queue, receiver = FakeQueue(stripe_copy(), standard_copy()), FakeReceiver(200)
-    report = run(queue, receiver, replay.ReplaySecrets(standard=(SECRET,)), allow_unverified=True)
+    report = run(queue, receiver, dict(standard=(SECRET,)), allow_unverified=True)
     assert sorted((line.provider, line.action) for line in report.lines) == [
         ("standard", "replayed"),
         ("stripe", "no_secret"),
@@ -197,7 +202,7 @@ def test_a_copy_signed_with_a_rotated_out_secret_needs_allow_unverified():
     queue = FakeQueue(standard_copy(secret=ROTATED))
     assert [line.action for line in run(queue, FakeReceiver()).lines] == ["unverified"]
     receiver = FakeReceiver(200)
-    report = replay.replay(queue, receiver, ALL, allow_unverified=True)  # the real clock: verified below
+    report = redrive.replay(queue, receiver, ALL, allow_unverified=True)  # the real clock: verified below
     assert [line.action for line in report.lines] == ["replayed"]
     standardwebhooks.Webhook(SECRET).verify(receiver.sent[0].body, dict(receiver.sent[0].headers))
 
@@ -260,19 +265,23 @@ def test_dry_run_sends_and_deletes_nothing():
 # ------------------------------------------------------------------ decoding and secrets
 
 
-def test_the_provider_comes_from_the_path_then_the_provider_field_then_defaults_to_standard():
-    assert replay.decode_message(message(b"{}", {}, "e", path="/stripe")).provider == "stripe"
-    assert replay.decode_message(message(b"{}", {}, "e", path="/standard")).provider == "standard"
-    assert replay.decode_message(message(b"{}", {}, "e", provider="adyen")).provider == "adyen"
-    assert replay.decode_message(message(b"{}", {}, "e")).provider == "standard"  # a copy from before §4
-    assert replay.decode_message(message(b"{}", {"Stripe-Signature": "t=1"}, "e")).headers == {
-        "stripe-signature": "t=1"
-    }
-    assert replay.decode_message(message(b"{}", {}, None)).event_id.startswith("sha256:")
+def test_copies_are_read_with_the_functions_decoder():
+    assert redrive.read_copy(message(b"{}", {}, "e", provider="stripe", path="/stripe")).provider == "stripe"
+    assert redrive.read_copy(message(b"{}", {}, "e", provider="standard", path="/standard")).provider == "standard"
+    assert redrive.read_copy(message(b"{}", {}, "e")).provider == "standard"  # the function's default
+    assert redrive.read_copy(message(b"{}", {"Stripe-Signature": "t=1"}, "e")).headers == {"stripe-signature": "t=1"}
+    assert redrive.read_copy(message(b"{}", {}, "")).event_id.startswith("sha256:")  # no id known when refused
+    for unknown in (
+        message(b"{}", {}, "e", provider="paypal"),
+        message(b"{}", {}, "e", schema="webhook-quarantine/2"),  # a schema nothing writes
+        message(b"{}", {}, None),
+    ):
+        with pytest.raises((ValueError, KeyError)):
+            redrive.read_copy(unknown)
 
 
 def test_secrets_come_from_the_parameter_else_the_env_file_and_unusable_ones_are_skipped():
-    settings = Settings(
+    settings = CliSettings(
         {"WEBHOOK_SECRET": SECRET, "STRIPE_SECRET": STRIPE_SECRET, "ADYEN_HMAC_KEY": f"nothex {ADYEN_KEY}"}, {}
     )
     args = SimpleNamespace(secret_param="/p/standard", stripe_secret_param=None, adyen_key_param=None)
@@ -284,4 +293,4 @@ def test_secrets_come_from_the_parameter_else_the_env_file_and_unusable_ones_are
 
     found = replay.load_secrets(args, settings, get_parameter)
     assert asked == ["/p/standard"]
-    assert found == replay.ReplaySecrets(standard=(ROTATED,), stripe=(STRIPE_SECRET,), adyen=(ADYEN_KEY,))
+    assert found == dict(standard=(ROTATED,), stripe=(STRIPE_SECRET,), adyen=(ADYEN_KEY,))

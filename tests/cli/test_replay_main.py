@@ -17,6 +17,7 @@ import stripe
 from moto import mock_aws
 
 from webhook_cli import events, replay, signing
+from webhook_cli.providers import REGISTRY
 
 REGION = "eu-west-1"
 SECRET = "whsec_" + base64.b64encode(b"cli-test-standard-secret-32byte").decode()
@@ -31,7 +32,7 @@ def message(provider: str, event_id: str, body: bytes, headers: dict[str, str]) 
             "schema": "webhook-quarantine/1",
             "eventId": event_id,
             "provider": provider,
-            "path": signing.PATHS[provider],
+            "path": REGISTRY[provider].path,
             "receivedAt": "2026-11-28T10:00:00.000Z",
             "reason": {"code": "invalid_field", "message": "currency"},
             "headers": {k.lower(): v for k, v in headers.items()},
@@ -148,6 +149,6 @@ def test_the_queue_comes_from_the_function_name_and_params_from_the_environment(
 
 def test_without_url_or_any_secret_it_is_a_usage_error(aws, sent, capsys):
     assert replay.main(["--env-file", "/dev/null", "--queue-url", aws["queue"]]) == 2
-    assert "need --url" in capsys.readouterr().err
+    assert "no URL: pass --url" in capsys.readouterr().err
     assert replay.main(cli("--queue-url", aws["queue"])) == 2
     assert "no usable secret" in capsys.readouterr().err

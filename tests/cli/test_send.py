@@ -10,8 +10,8 @@ import pytest
 import standardwebhooks
 import stripe
 
-from webhook_cli import send, signing
-from webhook_cli.settings import Settings, load
+from webhook_cli import events, send, signing
+from webhook_cli.settings import CliSettings, load
 
 SECRET = "whsec_" + base64.b64encode(b"cli-test-standard-secret-32byte").decode()
 STRIPE_SECRET = "whsec_cliStripeTestSecret0123456789abcdef"
@@ -32,8 +32,8 @@ def args(*argv: str):
         (["--provider", "stripe", "--success", "false"], "--success is for --provider adyen"),
         (["--provider", "stripe", "--payload-provider", "x"], "--payload-provider is for --provider standard"),
         (["--provider", "stripe", "--amount-minor", "19.99"], "--amount-minor: '19.99' is not an integer"),
-        (["--provider", "adyen", "--timestamp-offset", "-600"], "Adyen's signature has no timestamp"),
-        (["--provider", "adyen", "--secret", "aa", "--secret", "bb"], "one HMAC key"),
+        (["--provider", "adyen", "--timestamp-offset", "-600"], "adyen's signature has no timestamp"),
+        (["--provider", "adyen", "--secret", "aa", "--secret", "bb"], "adyen signs with one key"),
         (["--file", "x.json", "--currency", "EUR"], "--file sends the file as it is"),
         (["--file", "x.json", "--amount", ""], "--file sends the file as it is"),
         (["--repeat", "0"], "--repeat must be at least 1"),
@@ -117,13 +117,13 @@ def test_options_map_onto_each_providers_fields():
     [("1796122800", 1796122800), ("2026-12-01T11:00:00Z", 1796122800), ("2026-12-01T12:00:00+01:00", 1796122800)],
 )
 def test_stripe_created_accepts_unix_seconds_or_iso_8601_with_an_offset(text, expected):
-    assert send.stripe_created(text) == expected
+    assert events.stripe_created(text) == expected
 
 
 @pytest.mark.parametrize("text", ["2026-12-01T11:00:00", "yesterday"])
 def test_stripe_created_refuses_ambiguous_times(text):
-    with pytest.raises(send.UsageError):
-        send.stripe_created(text)
+    with pytest.raises(ValueError, match="--event-time"):
+        events.stripe_created(text)
 
 
 def test_signers_sign_with_the_providers_scheme_and_retry_as_they_do():
@@ -156,21 +156,21 @@ def test_overrides_replace_the_content_type_and_add_headers():
 
 
 def test_secrets_per_provider_come_from_its_own_variable():
-    settings = Settings({"WEBHOOK_SECRET": SECRET, "STRIPE_SECRET": STRIPE_SECRET}, {"ADYEN_HMAC_KEY": ADYEN_KEY})
+    settings = CliSettings({"WEBHOOK_SECRET": SECRET, "STRIPE_SECRET": STRIPE_SECRET}, {"ADYEN_HMAC_KEY": ADYEN_KEY})
     assert send.find_secrets(args(), settings) == [SECRET]
     assert send.find_secrets(args("--provider", "stripe"), settings) == [STRIPE_SECRET]
     assert send.find_secrets(args("--provider", "adyen"), settings) == [ADYEN_KEY]
     assert send.find_secrets(args("--unsigned"), settings) is None
     assert send.find_secrets(args("--secret", "whsec_b3RoZXI="), settings) == ["whsec_b3RoZXI="]
     with pytest.raises(send.UsageError, match="ADYEN_HMAC_KEY"):
-        send.find_secrets(args("--provider", "adyen"), Settings({}, {}))
+        send.find_secrets(args("--provider", "adyen"), CliSettings({}, {}))
     with pytest.raises(ValueError, match="hex"):
         send.find_secrets(args("--provider", "adyen", "--secret", "xyz"), settings)
 
 
 def test_the_reference_library_accepts_what_the_sender_signs_with_an_unpadded_secret():
     unpadded = SECRET.rstrip("=")
-    settings = Settings({}, {})
+    settings = CliSettings({}, {})
     (secret,) = send.find_secrets(args("--secret", unpadded), settings)
     delivery = send.make_signer("standard", b"{}", [secret], None)[0](int(time.time()))
     standardwebhooks.Webhook(SECRET).verify(delivery.body, dict(delivery.headers))
@@ -180,17 +180,17 @@ def test_the_reference_library_accepts_what_the_sender_signs_with_an_unpadded_se
 
 
 def test_settings_prefer_the_option_then_the_shell_then_the_env_file():
-    settings = Settings({"FUNCTION_URL": "http://file/"}, {"FUNCTION_URL": "http://shell/"})
+    settings = CliSettings({"FUNCTION_URL": "http://file/"}, {"FUNCTION_URL": "http://shell/"})
     assert settings.get("FUNCTION_URL", "http://option/") == "http://option/"
     assert settings.get("FUNCTION_URL") == "http://shell/"
-    assert Settings({"FUNCTION_URL": "http://file/"}, {"FUNCTION_URL": ""}).get("FUNCTION_URL") == "http://file/"
-    assert Settings({}, {}).get("FUNCTION_URL") is None
+    assert CliSettings({"FUNCTION_URL": "http://file/"}, {"FUNCTION_URL": ""}).get("FUNCTION_URL") == "http://file/"
+    assert CliSettings({}, {}).get("FUNCTION_URL") is None
 
 
 def test_boto3_arguments_locally_and_on_aws():
-    on_aws = Settings({}, {"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIA..."})
+    on_aws = CliSettings({}, {"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIA..."})
     assert on_aws.boto3_kwargs() == {"region_name": "eu-west-1"}
-    local = Settings(
+    local = CliSettings(
         {
             "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
             "AWS_REGION": "us-east-1",
@@ -205,9 +205,9 @@ def test_boto3_arguments_locally_and_on_aws():
         "aws_access_key_id": "harness",
         "aws_secret_access_key": "harness-secret",
     }
-    bare = Settings({"AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}, {})
+    bare = CliSettings({"AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}, {})
     assert bare.boto3_kwargs()["aws_access_key_id"] == "testing"
-    shell = Settings({}, {"AWS_ENDPOINT_URL": "http://127.0.0.1:6000", "AWS_ACCESS_KEY_ID": "k", "AWS_REGION": "r"})
+    shell = CliSettings({}, {"AWS_ENDPOINT_URL": "http://127.0.0.1:6000", "AWS_ACCESS_KEY_ID": "k", "AWS_REGION": "r"})
     assert shell.boto3_kwargs() == {"endpoint_url": "http://127.0.0.1:6000", "region_name": "r"}
 
 

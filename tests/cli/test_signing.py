@@ -3,7 +3,7 @@
 Signed here by webhook_cli.signing (the SDKs' signers), checked by the SDKs' verifiers
 (standardwebhooks.Webhook.verify, stripe.Webhook.construct_event /
 WebhookSignature.verify_header, Adyen.util.is_valid_hmac_notification) and, for Adyen's
-per-item rule, by an HMAC written from CONTRACT §4's text.
+per-item rule, by an HMAC written from behaviour.md's "Providers" text.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def test_stripe_header_matches_the_sdks_own_generator_and_key_is_the_whole_secre
     body = stripe_body()
     header = signing.stripe_signature_header([STRIPE_SECRET], 1700000000, body)
     assert header == stripe.WebhookSignature.generate_signature_header(body.decode(), STRIPE_SECRET, 1700000000)
-    # CONTRACT §4: HMAC-SHA256 keyed by the UTF-8 bytes of the whole whsec_ string, lower-case hex.
+    # behaviour.md "Providers": HMAC-SHA256 keyed by the UTF-8 bytes of the whole whsec_ string, lower-case hex.
     expected = hmac.new(STRIPE_SECRET.encode(), b"1700000000." + body, hashlib.sha256).hexdigest()
     assert header == f"t=1700000000,v1={expected}"
 
@@ -179,7 +179,7 @@ def test_empty_stripe_secret_is_refused():
 
 
 def contract_adyen_signature(item: dict, key_hex: str) -> str:
-    """CONTRACT §4, written from its text: base64 HMAC-SHA256, hex-decoded key, 8 fields joined by ':'."""
+    """behaviour.md "Providers", written from its text: base64 HMAC-SHA256, hex-decoded key, 8 fields joined by ':'."""
     amount = item.get("amount", {})
     fields = [
         item.get("pspReference", ""),

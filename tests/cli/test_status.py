@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_stack.emulator import create_payments_table, create_transactions_table
+from local_stack.emulator.fixtures import create_payments_table, create_transactions_table
 from webhook_cli import status
 
 REGION = "eu-west-1"

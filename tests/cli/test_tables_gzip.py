@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from webhook.raw_body import body_attribute
-
 from webhook_cli.tables import plain, plain_item
 
 

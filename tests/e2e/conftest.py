@@ -18,7 +18,10 @@ from pathlib import Path
 import boto3
 import pytest
 
-from local_stack import stack
+from local_stack import processes
+from local_stack.emulator import SERVER_MODULE, Emulator
+from local_stack.gateway import launch
+from local_stack.layout import Layout, boto3_kwargs
 
 ROLE_POLICY = json.dumps(
     {
@@ -33,17 +36,17 @@ ROLE_POLICY = json.dumps(
 @pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A moto server of our own, started and stopped like `make up` does it."""
-    layout = stack.Layout(tmp_path_factory.mktemp("emulator"))
-    pid, port = stack.start_emulator(layout)
+    emulator = Emulator(tmp_path_factory.mktemp("emulator") / "logs" / "emulator.log").start()
+    pid = emulator.pid
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield emulator.endpoint
     finally:
-        stack.stop_process(pid, stack.EMULATOR_MARKER, "emulator")
-        assert not stack.pid_alive(pid)
+        processes.stop_process(pid, SERVER_MODULE, "emulator", print)
+        assert not processes.pid_alive(pid)
 
 
 def aws_client(service: str, endpoint: str):
-    return boto3.client(service, **stack.boto3_kwargs(endpoint))
+    return boto3.client(service, **boto3_kwargs(endpoint))
 
 
 def make_zip(files: dict[str, str]) -> bytes:
@@ -100,7 +103,7 @@ def cmdline(pid: int) -> bytes:
 
 
 class RunningGateway:
-    def __init__(self, pid: int, info: dict, layout: stack.Layout) -> None:
+    def __init__(self, pid: int, info: dict, layout: Layout) -> None:
         self.pid = pid
         self.info = info
         self.url = info["url"]
@@ -112,7 +115,7 @@ class RunningGateway:
         The runtimes run in process groups of their own (RIE starts them so), so the
         gateway's descendants are found through their parent pids.
         """
-        return [pid for pid in stack.descendants(self.pid) if stack.pid_alive(pid)]
+        return [pid for pid in processes.descendants(self.pid) if processes.pid_alive(pid)]
 
     def runtime_pids(self) -> list[int]:
         """The Python runtimes (awslambdaric) alive under this gateway."""
@@ -129,8 +132,8 @@ def gateway(moto_endpoint: str, tmp_path: Path) -> Iterator[Callable[..., Runnin
     started: list[RunningGateway] = []
 
     def _start(function_name: str, package: Path, *extra_args: str) -> RunningGateway:
-        layout = stack.Layout(tmp_path / f"gw-{len(started)}")
-        pid, info = stack.start_gateway(layout, moto_endpoint, function_name, package, extra_args=extra_args)
+        layout = Layout(tmp_path / f"gw-{len(started)}")
+        pid, info = launch.start_gateway(layout, moto_endpoint, function_name, package, extra_args=extra_args)
         running = RunningGateway(pid, info, layout)
         started.append(running)
         return running
@@ -140,6 +143,6 @@ def gateway(moto_endpoint: str, tmp_path: Path) -> Iterator[Callable[..., Runnin
     finally:
         for running in started:
             workers = running.worker_pids()
-            stack.stop_process(running.pid, stack.GATEWAY_MARKER, "gateway")
-            assert not stack.pid_alive(running.pid)
-            assert not [pid for pid in workers if stack.pid_alive(pid)], "workers outlived their gateway"
+            processes.stop_process(running.pid, launch.MARKER, "gateway", print)
+            assert not processes.pid_alive(running.pid)
+            assert not [pid for pid in workers if processes.pid_alive(pid)], "workers outlived their gateway"

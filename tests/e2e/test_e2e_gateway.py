@@ -22,7 +22,7 @@ import boto3
 import pytest
 import requests
 
-from local_stack import stack
+from local_stack.layout import boto3_kwargs
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -504,4 +504,4 @@ def test_responses_over_6_mb_answer_502(deploy, gateway):
 
 
 def aws_client(service: str, endpoint: str):
-    return boto3.client(service, **stack.boto3_kwargs(endpoint))
+    return boto3.client(service, **boto3_kwargs(endpoint))

@@ -2,8 +2,8 @@
 (and `python -m webhook_cli.status` against a moto server, as after `make up`).
 
 The receiving end here is a small verifier written independently of the sender, from
-CONTRACT §1 and §4's text (Standard Webhooks on `/`, Stripe on `/stripe`, Adyen on
-`/adyen`), so a bug shared by the sender and webhook_cli.signing cannot pass. (That the
+docs/behaviour.md, "Signatures" and "Providers" (Standard Webhooks on `/`, Stripe on
+`/stripe`, Adyen on `/adyen`), so a bug shared by the sender and webhook_cli.signing cannot pass. (That the
 SDKs' own verifiers accept webhook_cli.signing's deliveries is tests/cli/test_signing.py.)
 """
 
@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -137,6 +138,7 @@ def run_cli(
     *args: str, env_extra: dict[str, str] | None = None, stdin: bytes | None = None, env_file: str = "/dev/null"
 ) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+    env["PYTHONPATH"] = os.environ["PYTHONPATH"]  # the harness and the function's package (tests/conftest.py)
     env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "webhook_cli.send", "--env-file", env_file, *args],
@@ -467,6 +469,7 @@ def test_status_reads_the_local_tables_through_the_env_file(moto_endpoint, tmp_p
     )
     # The shell points at "real AWS" (another region, no endpoint): the env file's emulator wins.
     env = {"PATH": "/usr/bin:/bin", "AWS_CONFIG_FILE": "/dev/null", "AWS_REGION": "eu-west-3"}
+    env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     command = [sys.executable, "-m", "webhook_cli.status", "--env-file", str(env_file)]
     result = subprocess.run([*command, "P1", "--json"], capture_output=True, env=env, cwd=ROOT, timeout=60, text=True)
     assert result.returncode == 0, result.stderr

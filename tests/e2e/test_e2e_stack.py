@@ -31,10 +31,12 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from webhook.raw_body import raw_event_text
 
-from local_stack import iam, stack
+from local_stack import iam, processes
 from local_stack.envfile import read_env_file
+from local_stack.layout import boto3_kwargs
+from local_stack.terraform import walk_resources
+from webhook.raw_body import raw_event_text
 from webhook_cli import events
 from webhook_cli import send as send_webhook
 
@@ -75,7 +77,7 @@ class Stack:
 
     def client(self, service: str, credentials: iam.Credentials | None = None):
         """A client of the emulator as the harness user (local.env's key), or with ``credentials``."""
-        return boto3.client(service, **stack.boto3_kwargs(self.env["AWS_ENDPOINT_URL"], credentials or self.env))
+        return boto3.client(service, **boto3_kwargs(self.env["AWS_ENDPOINT_URL"], credentials or self.env))
 
     def send(
         self,
@@ -118,8 +120,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory):
         run_stack(build, "down")
         record = build / "run" / "stack.json"
         for pid in running.pids:
-            if stack.pid_alive(pid):  # only if `down` failed: never leave our processes behind
-                stack.stop_process(pid, "", f"leftover pid {pid}")
+            if processes.pid_alive(pid):  # only if `down` failed: never leave our processes behind
+                processes.stop_process(pid, "", f"leftover pid {pid}", print)
         assert not record.exists()
 
 
@@ -147,16 +149,16 @@ def test_up_writes_local_env_and_state(local_stack: Stack):
     assert env["AWS_ACCESS_KEY_ID"].startswith("AKIA") and env["AWS_SECRET_ACCESS_KEY"] != "testing"
     outputs = json.loads((local_stack.build / "state.json").read_text())["values"]["outputs"]
     parameters = (outputs.get("provider_secret_parameter_names") or {}).get("value") or {}
-    if "stripe" in parameters:  # per-provider parameters (CONTRACT §4), when the stack has them
+    if "stripe" in parameters:  # per-provider parameters (behaviour.md, "Providers"), when the stack has them
         assert env["STRIPE_SECRET"].startswith("whsec_") and env["STRIPE_SECRET_PARAM"] == parameters["stripe"]
     if "adyen" in parameters:
         assert len(env["ADYEN_HMAC_KEY"]) == 64 and bytes.fromhex(env["ADYEN_HMAC_KEY"])
     if "payments_table_name" in outputs:
         assert env["PAYMENTS_TABLE_NAME"] == outputs["payments_table_name"]["value"]
     for pid in local_stack.pids:
-        assert stack.pid_alive(pid)
+        assert processes.pid_alive(pid)
     state = json.loads((local_stack.build / "state.json").read_text())
-    resources = list(stack.walk_resources(state["values"]["root_module"]))
+    resources = list(walk_resources(state["values"]["root_module"]))
     types = {r["type"] for r in resources}
     assert {"aws_lambda_function", "aws_dynamodb_table", "aws_kms_key", "aws_lambda_function_url"} <= types
     # Terraform state lives under the build directory only, never in the repository.
@@ -345,7 +347,7 @@ def test_the_sender_cli_against_the_stack(local_stack: Stack):
 def runtime_credentials(local_stack: Stack) -> iam.Credentials:
     """The credentials the function runs with: read from a live runtime's environment."""
     gateway_pid = int(local_stack.env["GATEWAY_PID"])
-    for pid in stack.descendants(gateway_pid):
+    for pid in processes.descendants(gateway_pid):
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             if argv[1:3] != [b"-m", b"awslambdaric"]:
@@ -459,14 +461,14 @@ def test_up_twice_is_safe(local_stack: Stack):
 
 def test_down_destroys_everything_and_stops_every_process(local_stack: Stack):
     gateway_pid = int(local_stack.env["GATEWAY_PID"])
-    workers = stack.descendants(gateway_pid)  # aws-lambda-rie processes and the runtimes under them
+    workers = processes.descendants(gateway_pid)  # aws-lambda-rie processes and the runtimes under them
     assert workers, "the gateway should have warm execution environments by now"
     result = run_stack(local_stack.build, "down")
     assert result.returncode == 0
     assert "every resource was destroyed" in result.stdout
     assert not local_stack.env_file.exists()
     for pid in [*local_stack.pids, *workers]:
-        assert not stack.pid_alive(pid), pid
+        assert not processes.pid_alive(pid), pid
     again = run_stack(local_stack.build, "down")
     assert again.returncode == 0
     assert "nothing to do" in again.stdout

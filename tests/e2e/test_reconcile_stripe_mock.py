@@ -5,7 +5,6 @@ or a missing key, is refused). Built by `make stripe-mock` (tools/go-tools.sh st
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -14,19 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from local_stack.processes import free_port
 from webhook.reconcile.client import StripeAuthError, StripeError, StripeEventsClient
 from webhook.reconcile.page import parse_page
 from webhook.reconcile.run import Reconciler, list_params
 from webhook.storage import StoredEvent, WriteResult
 
 BIN = Path.home() / ".cache" / "webhook-stack" / "bin" / "stripe-mock"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

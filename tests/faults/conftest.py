@@ -4,8 +4,8 @@ Two ways to get the stack (emulator + local Function URL + the real function cod
 
 * ``FAULTS_STACK=terraform`` (``make faults`` / ``make load``): ``python -m local_stack up``
   in a build directory of its own, exactly what ``make up`` runs (IAM enforced), then ``down``.
-* default (``make test``): the same two processes (``stack.start_emulator``,
-  ``stack.start_gateway``), with the function, table, queue, key and secret created
+* default (``make test``): the same two processes (``local_stack.emulator.Emulator``,
+  ``local_stack.gateway.launch.start_gateway``), with the function, table, queue, key and secret created
   through boto3 instead of Terraform, so the suite costs seconds, not the minutes a
   Terraform apply/destroy of the queue takes; that emulator does not enforce IAM (the
   function's role there has no policy). The Terraform side is covered by
@@ -38,12 +38,16 @@ from typing import Any
 
 import boto3
 import pytest
+
+from local_stack import processes
+from local_stack.emulator import SERVER_MODULE, Emulator
+from local_stack.emulator.fixtures import create_function, create_transactions_table
+from local_stack.envfile import read_env_file
+from local_stack.gateway import launch
+from local_stack.layout import Layout, boto3_kwargs
 from webhook.raw_body import raw_event_text
 from webhook.signature import decode_secrets, sign
-
-from local_stack import stack
-from local_stack.emulator import create_function, create_transactions_table
-from local_stack.envfile import read_env_file
+from webhook_cli.signing import new_standard_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +70,7 @@ class LocalStack:
     credentials: dict[str, str] = field(default_factory=dict)  # the harness user's when IAM is enforced
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, **stack.boto3_kwargs(self.endpoint, self.credentials or None))
+        return boto3.client(service, **boto3_kwargs(self.endpoint, self.credentials or None))
 
     def items(self) -> list[dict[str, Any]]:
         ddb = self.client("dynamodb")
@@ -91,16 +95,16 @@ def lambda_zip() -> bytes:
 
 
 def light_stack(build: Path, max_workers: int) -> Iterator[LocalStack]:
-    layout = stack.Layout(build)
+    layout = Layout(build)
     for directory in (layout.build, layout.logs, layout.run):
         directory.mkdir(parents=True, exist_ok=True)
-    emulator_pid, port = stack.start_emulator(layout)
+    emulator = Emulator(layout.logs / "emulator.log").start()
+    emulator_pid, endpoint = emulator.pid, emulator.endpoint
     gateway_pid = 0
     try:
-        endpoint = f"http://127.0.0.1:{port}"
 
         def client(service: str) -> Any:
-            return boto3.client(service, **stack.boto3_kwargs(endpoint))
+            return boto3.client(service, **boto3_kwargs(endpoint))
 
         key_arn = client("kms").create_key(Description="faults CMK")["KeyMetadata"]["Arn"]
         table = f"{FUNCTION}-transactions"
@@ -114,7 +118,7 @@ def light_stack(build: Path, max_workers: int) -> Iterator[LocalStack]:
             },
         )["QueueUrl"]
         parameter = f"/{FUNCTION}/webhook-signing-secrets"
-        secret = stack.new_secret()
+        secret = new_standard_secret()
         client("ssm").put_parameter(Name=parameter, Value=secret, Type="SecureString", KeyId=key_arn)
         package = layout.build / "lambda-faults.zip"
         package.write_bytes(lambda_zip())
@@ -131,7 +135,7 @@ def light_stack(build: Path, max_workers: int) -> Iterator[LocalStack]:
             },
             timeout=FUNCTION_TIMEOUT,
         )
-        gateway_pid, info = stack.start_gateway(
+        gateway_pid, info = launch.start_gateway(
             layout, endpoint, FUNCTION, package, extra_args=("--max-workers", str(max_workers))
         )
         yield LocalStack(
@@ -148,9 +152,9 @@ def light_stack(build: Path, max_workers: int) -> Iterator[LocalStack]:
         )
     finally:
         with_cont(emulator_pid)
-        stack.stop_process(gateway_pid, stack.GATEWAY_MARKER, "gateway")
-        stack.stop_process(emulator_pid, stack.EMULATOR_MARKER, "emulator")
-        assert not stack.pid_alive(gateway_pid) and not stack.pid_alive(emulator_pid)
+        processes.stop_process(gateway_pid, launch.MARKER, "gateway", print)
+        processes.stop_process(emulator_pid, SERVER_MODULE, "emulator", print)
+        assert not processes.pid_alive(gateway_pid) and not processes.pid_alive(emulator_pid)
 
 
 def terraform_stack(build: Path) -> Iterator[LocalStack]:
@@ -170,10 +174,10 @@ def terraform_stack(build: Path) -> Iterator[LocalStack]:
         values = read_env_file(build / "local.env")
         function = values["FUNCTION_NAME"]
         endpoint = values["AWS_ENDPOINT_URL"]
-        queue_url = boto3.client("sqs", **stack.boto3_kwargs(endpoint, values)).get_queue_url(
+        queue_url = boto3.client("sqs", **boto3_kwargs(endpoint, values)).get_queue_url(
             QueueName=f"{function}-quarantine"
         )["QueueUrl"]
-        timeout = boto3.client("lambda", **stack.boto3_kwargs(endpoint, values)).get_function_configuration(
+        timeout = boto3.client("lambda", **boto3_kwargs(endpoint, values)).get_function_configuration(
             FunctionName=function
         )["Timeout"]
         yield LocalStack(
@@ -192,12 +196,12 @@ def terraform_stack(build: Path) -> Iterator[LocalStack]:
     finally:
         with_cont(int(values.get("EMULATOR_PID") or 0))
         run("down")
-        for name, marker in (("GATEWAY_PID", stack.GATEWAY_MARKER), ("EMULATOR_PID", stack.EMULATOR_MARKER)):
-            stack.stop_process(int(values.get(name) or 0), marker, name)
+        for name, marker in (("GATEWAY_PID", launch.MARKER), ("EMULATOR_PID", SERVER_MODULE)):
+            processes.stop_process(int(values.get(name) or 0), marker, name, print)
 
 
 def with_cont(pid: int) -> None:
-    if pid and stack.pid_alive(pid):
+    if pid and processes.pid_alive(pid):
         os.kill(pid, signal.SIGCONT)
 
 

@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
-import handler as handler_module
 import pytest
 from moto import mock_aws
-from webhook import wiring
 
-from local_stack.emulator import create_transactions_table
+import handler as handler_module
+from local_stack.emulator.fixtures import create_transactions_table
+from webhook import wiring
 
 TABLE = "webhook-transactions-functest"
 PARAM = "/webhook/functest/signing-secret"
@@ -127,7 +127,7 @@ def number(item: dict[str, Any], name: str = "amount") -> Decimal:
     return Decimal(item[name]["N"])
 
 
-# --- CONTRACT §4/§5: the provider paths and the payments table -----------------------------
+# --- behaviour.md "Providers"/"Payment status": the provider paths and the payments table -----------------------------
 
 STRIPE_PARAM = "/webhook/functest/stripe-signing-secret"
 ADYEN_PARAM = "/webhook/functest/adyen-hmac-key"
@@ -154,7 +154,7 @@ class Providers:
 @pytest.fixture
 def providers(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Providers:
     """/stripe and /adyen switched on, each with its test-only secret in an SSM SecureString."""
-    from provider_signing import ADYEN_HMAC_KEY, STRIPE_SECRET
+    from tests.provider_signing import ADYEN_HMAC_KEY, STRIPE_SECRET
 
     monkeypatch.setenv("STRIPE_SECRET_PARAM", STRIPE_PARAM)
     monkeypatch.setenv("ADYEN_HMAC_KEY_PARAM", ADYEN_PARAM)

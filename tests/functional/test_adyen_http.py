@@ -1,4 +1,4 @@
-"""CONTRACT §4 ``/adyen`` through handler.handler on moto, items signed by Adyen's SDK."""
+"""behaviour.md "Providers" ``/adyen`` through handler.handler on moto, items signed by Adyen's SDK."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from provider_signing import ADYEN_HMAC_KEY, adyen_body, adyen_event, adyen_item, sample, sign_adyen_items
+
+from tests.provider_signing import ADYEN_HMAC_KEY, adyen_body, adyen_event, adyen_item, sample, sign_adyen_items
 from webhook import aws as aws_clients
 from webhook.raw_body import raw_event_text
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+
 from webhook.raw_body import raw_event_text
 
 THREADS = 8

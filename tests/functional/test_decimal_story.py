@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from webhook.raw_body import raw_event_text
 
 STORY = [

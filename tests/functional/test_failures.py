@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+
 from webhook import aws as aws_clients
 from webhook import wiring
 

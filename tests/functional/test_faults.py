@@ -22,6 +22,7 @@ import botocore.endpoint
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+
 from webhook import aws as aws_clients
 from webhook import wiring
 from webhook.secret_store import SsmSecretSource

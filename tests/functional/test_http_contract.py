@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+
 from webhook import wiring
 from webhook.raw_body import raw_event_text
 from webhook.request import MAX_BODY_BYTES

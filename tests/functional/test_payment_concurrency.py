@@ -4,7 +4,7 @@ Real DynamoDB evaluates a PutItem's condition and writes atomically.  moto's
 in-process backend does not (check and write can interleave between threads),
 so ``atomic_moto_writes`` serialises moto's ``DynamoDBBackend.put_item`` — the
 condition is evaluated inside it — as tests/functional/test_concurrency.py does
-(``local_stack/moto_atomic.py`` does the same for the moto server: every DynamoDB
+(``local_stack/emulator/atomic.py`` does the same for the moto server: every DynamoDB
 request runs under one lock).  The store holds no lock of its own: only the
 condition ``orderKey < :key`` protects the item, and these tests fail without it.
 """
@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+
 from webhook.payments import PaymentEvent
 
 from .test_payment_status import UPDATED_AT, Payments, adyen, greatest, new_txn, payments, stripe

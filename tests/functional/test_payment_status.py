@@ -1,6 +1,6 @@
 """The payment item on a real DynamoDB emulation (moto, in-process): order-independent, healing.
 
-CONTRACT §5: the item always holds the event greatest by (known, event time, rank,
+behaviour.md "Payment status": the item always holds the event greatest by (known, event time, rank,
 eventId), whatever the order, duplication or concurrency of the deliveries.  The
 property test draws any set of one payment's events (statuses of every provider's
 table, equal timestamps often), applies a permutation of it with duplicates through
@@ -21,11 +21,11 @@ import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from local_stack.emulator.fixtures import create_payments_table
 from webhook.errors import WebhookError
 from webhook.payments import DynamoPaymentStore, PaymentEvent
 from webhook.status_map import RANK, map_status
-
-from local_stack.emulator import create_payments_table
 
 from .conftest import MotoAccount
 
@@ -91,7 +91,7 @@ def adyen(txn: str, code: str, success: bool, event_date: str, psp: str = "88153
 
 
 def greatest(events: list[PaymentEvent]) -> PaymentEvent:
-    """CONTRACT §5's rule, spelled out (independent of the order key)."""
+    """behaviour.md's "Payment status" rule, spelled out (independent of the order key)."""
 
     def rule(e: PaymentEvent) -> tuple[bool, datetime, int, str]:
         moment = datetime.strptime(e.event_time, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

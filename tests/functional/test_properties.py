@@ -14,6 +14,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from webhook.errors import FieldError, WebhookError
 from webhook.parsing import parse_object
 from webhook.raw_body import raw_event_text
@@ -131,7 +132,7 @@ def expected_failure(tx: Any, amount: Literal | None, currency: Any, status: Any
         "currency": currency is not MISSING and isinstance(currency, str) and currency.upper() in GOOD_CURRENCIES,
         "status": status is None or isinstance(status, str),
         "provider": provider is None or isinstance(provider, str),
-        # date-times only (a bare date is refused since the issue 12 interop fix)
+        # date-times only (a bare date is refused: RFC 3339 date-times only)
         "timestamp": ts is None or ts in ("2026-01-01T00:00:00Z", "2026-01-01T09:00:00+09:00"),
     }
     return next((f for f in ORDER if not checks[f]), None)

@@ -10,7 +10,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from provider_signing import ADYEN_HMAC_KEY, STRIPE_SECRET, adyen_event, adyen_item, stripe_event, stripe_payment
+
+from tests.provider_signing import (
+    ADYEN_HMAC_KEY,
+    STRIPE_SECRET,
+    adyen_event,
+    adyen_item,
+    function_url_event,
+    stripe_event,
+    stripe_payment,
+)
 from webhook import wiring
 from webhook.quarantine import decode_message
 
@@ -106,14 +115,8 @@ def handler_post(delivery: Any) -> int:
     """The Function URL in front of the handler, for the replay tool's deliveries."""
     import handler as handler_module
 
-    event = {
-        "version": "2.0",
-        "rawPath": delivery.path,
-        "headers": {k.lower(): v for k, v in delivery.headers.items()},
-        "requestContext": {"http": {"method": "POST", "path": delivery.path}},
-        "body": base64.b64encode(delivery.body).decode(),
-        "isBase64Encoded": True,
-    }
+    headers = {k.lower(): v for k, v in delivery.headers.items()}
+    event = function_url_event(delivery.path, delivery.body, headers, base64_encoded=True)
     status: int = handler_module.handler(event, None)["statusCode"]
     return status
 
@@ -122,16 +125,16 @@ def test_stripe_and_adyen_copies_replay_after_the_fix(
     aws: Any, providers: Any, queue: str, call: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import boto3
-    from webhook import validation
 
-    from webhook_cli import replay
+    from webhook import validation
+    from webhook_cli import redrive as replay
 
     assert call(stripe_event(stripe_payment(currency="xyz", event_id="evt_fixme")))["statusCode"] == 400
     assert call(adyen_event([adyen_item(amount={"currency": "XYZ", "value": 500})]))["statusCode"] == 400
     assert aws.items() == [] and len(kept(queue)) == 2
     monkeypatch.setattr(validation, "ISO_4217_CODES", validation.ISO_4217_CODES | {"XYZ"})  # "the fix"
     sqs = replay.SqsQueue(boto3.client("sqs", region_name="eu-west-1"), queue, wait_seconds=0)
-    secrets = replay.ReplaySecrets(stripe=(STRIPE_SECRET,), adyen=(ADYEN_HMAC_KEY,))
+    secrets = dict(stripe=(STRIPE_SECRET,), adyen=(ADYEN_HMAC_KEY,))
     report = replay.replay(sqs, handler_post, secrets)
     assert sorted((line.action, line.status) for line in report.lines) == [("replayed", 200), ("replayed", 200)]
     keys = sorted((i["transactionId"]["S"], i["eventId"]["S"], i["provider"]["S"]) for i in aws.items())

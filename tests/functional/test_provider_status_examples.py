@@ -1,4 +1,4 @@
-"""CONTRACT §5 examples through handler.handler on moto: the events table and the payments table."""
+"""behaviour.md "Payment status" examples through handler.handler on moto: the events table and the payments table."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from provider_signing import adyen_event, adyen_item, sample, stripe_event, stripe_payment
+
+from tests.provider_signing import adyen_event, adyen_item, sample, stripe_event, stripe_payment
 from webhook import aws as aws_clients
 from webhook import wiring
 

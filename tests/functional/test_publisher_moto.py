@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import publisher as publisher_module
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from provider_signing import stripe_event, stripe_payment
+
+import publisher as publisher_module
+from tests.provider_signing import stripe_event, stripe_payment
 from webhook import aws as aws_clients
 from webhook.status_map import RANK
 

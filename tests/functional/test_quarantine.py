@@ -15,15 +15,16 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import handler as handler_module
 import pytest
 from botocore.stub import Stubber
+
+import handler as handler_module
+from tests.provider_signing import function_url_event
 from webhook import aws as aws_clients
 from webhook import validation, wiring
 from webhook.quarantine import decode_message
 from webhook.raw_body import raw_event_text
-
-from webhook_cli import replay as replay_quarantine
+from webhook_cli import redrive as replay_quarantine
 from webhook_cli.signing import Delivery
 
 QUEUE = "webhook-quarantine-functest"
@@ -152,14 +153,8 @@ def test_quarantine_throttled_is_503_so_the_provider_retries(
 
 def handler_post(delivery: Delivery) -> int:
     """What the Function URL does with the replayed request: a payload 2.0 event for the handler."""
-    event = {
-        "version": "2.0",
-        "rawPath": delivery.path,
-        "headers": {k.lower(): v for k, v in delivery.headers.items()},
-        "requestContext": {"http": {"method": "POST", "path": delivery.path}},
-        "body": base64.b64encode(delivery.body).decode(),
-        "isBase64Encoded": True,
-    }
+    headers = {k.lower(): v for k, v in delivery.headers.items()}
+    event = function_url_event(delivery.path, delivery.body, headers, base64_encoded=True)
     response = handler_module.handler(event, None)
     status: int = response["statusCode"]
     return status
@@ -184,7 +179,7 @@ def fixed(monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_replay_after_the_fix_stores_each_event_once_and_empties_the_queue(
     aws: Any, queue: str, invoke: Any, make_event: Any, make_payload: Any, secret: str, fixed: Any
 ) -> None:
-    keys = replay_quarantine.ReplaySecrets(standard=(secret,))
+    keys = dict(standard=(secret,))
     bodies = {f"msg_r{i}": make_payload(transactionId=f"txn_r{i}", currency=BAD_CURRENCY) for i in range(3)}
     for event_id, body in bodies.items():
         assert invoke(make_event(body, webhook_id=event_id, timestamp=int(time.time()) - 600)).status == 401
@@ -231,7 +226,7 @@ def test_replay_leaves_altered_or_foreign_messages_alone(
     sqs.send_message(QueueUrl=queue, MessageBody="not a quarantine message")
     fixed()
     report = replay_quarantine.replay(
-        sqs_queue(queue), handler_post, replay_quarantine.ReplaySecrets(standard=(secret,))
+        sqs_queue(queue), handler_post, dict(standard=(secret,))
     )
     assert sorted(line.action for line in report.lines) == ["malformed", "unverified"]
     assert report.deleted == 0 and len(messages(queue)) == 2
@@ -246,7 +241,7 @@ def test_replay_after_a_secret_rotation_needs_allow_unverified(
     aws.set_secret(new_secret)  # the old secret is gone
     wiring.reset(clients=False)
     fixed()
-    keys = replay_quarantine.ReplaySecrets(standard=(new_secret,))
+    keys = dict(standard=(new_secret,))
     report = replay_quarantine.replay(sqs_queue(queue), handler_post, keys)
     assert [line.action for line in report.lines] == ["unverified"] and len(messages(queue)) == 1
     report = replay_quarantine.replay(sqs_queue(queue), handler_post, keys, allow_unverified=True)
@@ -262,7 +257,7 @@ def test_dry_run_sends_and_deletes_nothing(
     report = replay_quarantine.replay(
         sqs_queue(queue),
         lambda d: sent.append(d) or 200,
-        replay_quarantine.ReplaySecrets(standard=(secret,)),
+        dict(standard=(secret,)),
         dry_run=True,
     )
     assert [line.action for line in report.lines] == ["listed"] and sent == []

@@ -6,19 +6,17 @@ The fake checks method, path, query and the Bearer key strictly and answers queu
 from __future__ import annotations
 
 import json
-import threading
 import time
-import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
 import reconcile
-from provider_signing import stripe_body, stripe_event, stripe_payment
+from tests.provider_signing import STRIPE_SECRET, stripe_body, stripe_event, stripe_payment
+from tests.stripe_api_fake import FakeStripe, page
 from webhook.raw_body import raw_event_text
 from webhook.reconcile.client import StripeAuthError, StripeError
-from webhook.reconcile.run import EVENT_TYPES
 
 from .test_provider_quarantine import kept, queue  # noqa: F401 - the quarantine queue fixture
 
@@ -26,81 +24,18 @@ API_KEY = "rk_test_51FunctionalRestrictedKey0123456789abcdef"
 API_KEY_PARAM = "/webhook/functest/stripe-api-key"
 LOOKBACK = 86_400
 TX = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
-CUT_OFF = 0  # a page status for the fake: the connection closes before the body's announced length
-
-
-class FakeStripe:
-    def __init__(self) -> None:
-        # (status, body) or (status, body, extra response headers); status CUT_OFF: a 200 whose body stops short.
-        self.pages: list[tuple[int, str] | tuple[int, str, dict[str, str]]] = []
-        self.queries: list[list[tuple[str, str]]] = []
-        self.request_headers: list[dict[str, str]] = []
-        self.errors: list[str] = []
-        self.on_request: Any = None
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                url = urllib.parse.urlsplit(self.path)
-                query = urllib.parse.parse_qsl(url.query, keep_blank_values=True, strict_parsing=True)
-                fake.queries.append(query)
-                fake.request_headers.append({name.lower(): value for name, value in self.headers.items()})
-                if url.path != "/v1/events":
-                    fake.errors.append(f"path {url.path}")
-                if self.headers.get("Authorization") != f"Bearer {API_KEY}":
-                    fake.errors.append("authorization")
-                if fake.on_request is not None:
-                    fake.on_request()
-                status, body, *extra = fake.pages.pop(0) if fake.pages else (500, "{}")
-                data = body.encode()
-                self.send_response(200 if status == CUT_OFF else status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data) + (100 if status == CUT_OFF else 0)))
-                for name, value in (extra[0] if extra else {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-                if status == CUT_OFF:
-                    self.close_connection = True
-
-            def do_POST(self) -> None:
-                fake.errors.append("POST")
-                self.send_response(405)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def expected_query(self, created_gte: int, starting_after: str | None = None) -> list[tuple[str, str]]:
-        query = [("delivery_success", "false"), ("created[gte]", str(created_gte))]
-        query += [("types[]", t) for t in EVENT_TYPES] + [("limit", "100")]
-        return query + ([("starting_after", starting_after)] if starting_after else [])
-
-
-def page(*events: str, has_more: bool = False) -> str:
-    return (
-        '{\n  "object": "list",\n  "data": [\n'
-        + ",\n".join(events)
-        + f'\n  ],\n  "has_more": {json.dumps(has_more)}\n}}'
-    )
 
 
 @pytest.fixture
 def stripe(aws: Any, providers: Any, payments_table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStripe]:
-    fake = FakeStripe()
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
-    thread.start()
+    fake = FakeStripe(API_KEY)
     aws.ssm.put_parameter(Name=API_KEY_PARAM, Type="SecureString", Value=API_KEY, KeyId=aws.kms_key_arn, Overwrite=True)
     monkeypatch.setenv("STRIPE_API_KEY_PARAM", API_KEY_PARAM)
     monkeypatch.setenv("STRIPE_API_BASE", fake.base)
     monkeypatch.setenv("RECONCILE_LOOKBACK_SECONDS", str(LOOKBACK))
     monkeypatch.setattr("time.sleep", lambda seconds: None)  # the client's backoff, not the test's time
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    with fake.serving():
+        yield fake
     assert fake.errors == []
 
 
@@ -191,6 +126,29 @@ def test_refused_and_ignored_events_are_counted_and_refused_kept(
     )
     assert copy.body == refused.encode()
     assert [item["eventId"]["S"] for item in aws.items()] == ["evt_rec_ok"]
+
+
+def test_a_refused_listed_event_replays_only_with_allow_unverified(
+    aws: Any,
+    stripe: FakeStripe,
+    queue: str,  # noqa: F811 - the imported fixture
+) -> None:
+    import boto3
+
+    from webhook_cli import redrive, signing
+
+    stripe.pages = [(200, page(text("evt_rec_bad").replace('"amount": 2000', '"amount": 19.99', 1)))]
+    assert reconcile.handler({}, None)["refused"] == 1
+    sqs = boto3.client("sqs", region_name="eu-west-1")
+    (message,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+    copy = redrive.read_copy(message["Body"])
+    # Listed from the API, never delivered: no Stripe-Signature, so nothing for the replay to verify.
+    assert (copy.provider, copy.event_id, dict(copy.headers)) == ("stripe", "evt_rec_bad", {})
+    secrets = {"stripe": (STRIPE_SECRET,)}
+    assert redrive.decide([copy], secrets) == ("unverified", None)
+    assert redrive.decide([copy], secrets, allow_unverified=True) == ("send", copy)
+    replayed = redrive.replay_delivery(copy, secrets, int(time.time()))  # re-signed with the current secret
+    assert signing.stripe_signed_by([STRIPE_SECRET], replayed.headers, replayed.body)
 
 
 def test_operator_cli_runs_the_same_reconciliation(aws: Any, stripe: FakeStripe, tmp_path: Any, capsys: Any) -> None:

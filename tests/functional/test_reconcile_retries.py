@@ -1,5 +1,5 @@
 """The reconciler's retries and failure reporting, end to end: the real urllib client against the
-local fake of ``GET /v1/events`` (tests/functional/test_reconcile.py), moto behind."""
+local fake of ``GET /v1/events`` (tests/stripe_api_fake.py), moto behind."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import json
 from typing import Any
 
 import pytest
+
 import reconcile
+from tests.stripe_api_fake import CUT_OFF, FakeStripe, page
 from webhook.reconcile.client import StripeAuthError, StripeError
 
-from .test_reconcile import API_KEY, CUT_OFF, TX, FakeStripe, page, text
+from .test_reconcile import API_KEY, TX, text
 from .test_reconcile import stripe as stripe  # the fake's fixture
 
 

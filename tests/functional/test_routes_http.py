@@ -1,4 +1,4 @@
-"""CONTRACT §4 routing and the rules shared by every path, through handler.handler on moto.
+"""behaviour.md "Providers" routing and the rules shared by every path, through handler.handler on moto.
 
 One test per rule; each fails if its rule breaks.
 """
@@ -9,7 +9,8 @@ import json
 from typing import Any
 
 import pytest
-from provider_signing import (
+
+from tests.provider_signing import (
     ADYEN_HMAC_KEY,
     STRIPE_SECRET,
     adyen_event,
@@ -113,7 +114,7 @@ def test_method_then_size_on_every_path(aws: Any, providers: Any, call: Any, pat
 
 @pytest.mark.parametrize("path", ["/", "/stripe", "/adyen"])
 def test_undecodable_base64_body_without_signature_is_401(aws: Any, providers: Any, call: Any, path: str) -> None:
-    # Interop fix (issue 12): the signature step comes before body decoding errors.
+    # Interop fix: the signature step comes before body decoding errors.
     event = function_url_event(path, b"", {})
     event.update(body="not*base64!", isBase64Encoded=True)
     assert error(call(event)) == (401, "invalid_signature")

@@ -8,8 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import handler as handler_module
 import pytest
+
+import handler as handler_module
 from webhook import wiring
 from webhook.raw_body import raw_event_text
 from webhook.service import WebhookService

@@ -11,9 +11,10 @@ import json
 import math
 from typing import Any
 
-import handler as handler_module
 import pytest
-from provider_signing import sample, stripe_event, stripe_payment
+
+import handler as handler_module
+from tests.provider_signing import sample, stripe_event, stripe_payment
 from webhook import wiring
 from webhook.raw_body import GZIP_ATTRIBUTE, TEXT_ATTRIBUTE, raw_event_text
 from webhook.service import WebhookService

@@ -1,4 +1,4 @@
-"""CONTRACT §4 ``/stripe`` through handler.handler on moto, deliveries signed by stripe-python."""
+"""behaviour.md "Providers" ``/stripe`` through handler.handler on moto, deliveries signed by stripe-python."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from provider_signing import sample, stripe_body, stripe_event, stripe_header, stripe_payment
+
+from tests.provider_signing import sample, stripe_body, stripe_event, stripe_header, stripe_payment
 from webhook import aws as aws_clients
 from webhook.raw_body import raw_event_text
 

@@ -3,7 +3,7 @@
 Arbitrary raw Function URL events (methods, headers, bodies, base64 flags, events
 that are not even objects), signed-but-garbage payloads, and authentic events
 tampered with one change at a time. The oracle for "valid" is written from the
-contract (CONTRACT.md section 1 and lambda_src/README.md), independently of the
+contract (docs/behaviour.md, "Receiving a delivery" and lambda_src/README.md), independently of the
 handler's code: a 200 must be a valid payload, stored exactly as sent; a signed
 refusal must be a 400 whose body went to the quarantine byte for byte.
 
@@ -21,6 +21,8 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.provider_signing import function_url_event
 from webhook.currencies import ISO_4217_CODES
 from webhook.quarantine import QuarantinedEvent
 from webhook.service import Dependencies, WebhookService
@@ -216,22 +218,17 @@ SIGNED_BODIES = (
 
 def signed_event(body: bytes, webhook_id: str = "msg_fuzz", *, b64: bool, timestamp: int = NOW) -> dict[str, Any]:
     try:
-        text, as_b64 = body.decode("utf-8"), b64
+        body.decode("utf-8")
+        as_b64 = b64
     except UnicodeDecodeError:
-        text, as_b64 = "", True
-    return {
-        "version": "2.0",
-        "rawPath": "/",
-        "headers": {
-            "content-type": "application/json",
-            "webhook-id": webhook_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(KEY, webhook_id, timestamp, body),
-        },
-        "requestContext": {"http": {"method": "POST", "path": "/"}},
-        "body": base64.b64encode(body).decode() if as_b64 else text,
-        "isBase64Encoded": as_b64,
+        as_b64 = True
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(KEY, webhook_id, timestamp, body),
     }
+    return function_url_event("/", body, headers, base64_encoded=as_b64)
 
 
 # --- the oracle: what the contract calls a valid payload --------------------------------------------
@@ -323,7 +320,7 @@ _DATE_TIME = re.compile(
 
 
 def _iso(text: str) -> bool:
-    """ISO-8601 / RFC 3339 date-times only (issue 12): the grammar, then real calendar values."""
+    """ISO-8601 / RFC 3339 date-times only: the grammar, then real calendar values."""
     match = _DATE_TIME.fullmatch(text)
     if match is None:
         return False

@@ -18,6 +18,8 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.provider_signing import function_url_event
 from webhook.exponents import adyen_exponent, from_minor, stripe_exponent
 from webhook.quarantine import QuarantinedEvent
 from webhook.service import Dependencies, WebhookService
@@ -60,14 +62,7 @@ class Harness:
         return WriteResult(True, event.processed_at)
 
     def handle(self, test: str, path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
-        event = {
-            "version": "2.0",
-            "rawPath": path,
-            "headers": headers,
-            "requestContext": {"http": {"method": "POST", "path": path}},
-            "body": base64.b64encode(body).decode(),
-            "isBase64Encoded": True,
-        }
+        event = function_url_event(path, body, headers, base64_encoded=True)
         response: dict[str, Any] = self.service.handle(event, None)
         record(test, response["statusCode"])
         assert response["statusCode"] in (200, 400), (response, self.lines)

@@ -1,6 +1,6 @@
 """The documents the IAM evaluation runs over, taken from plans of the real modules.
 
-The root module is planned against moto (local_stack/moto_aws_answers.py). Its key
+The root module is planned against moto (local_stack/emulator/aws_answers.py). Its key
 policy, queue policy and Function URL permissions are fully known at plan time;
 the role policy names ARNs AWS assigns at apply (table, key, queue), so it comes
 from a plan of modules/iam with the root plan's own inputs and those ARNs in
@@ -10,17 +10,11 @@ their documented forms (test_root_wires_the_role_to_the_stack checks the wiring)
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "terraform"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from harness import AwsEmulator, Planner
-from iamdocs import (
+from tests.iam.iamdocs import (
     ACCOUNT,
     DNS_SUFFIX,
     KEY_ID,
@@ -34,16 +28,17 @@ from iamdocs import (
     function_policy,
     resources_of,
 )
+from tests.terraform.harness import Emulator, Planner
 
 
 @pytest.fixture(scope="session")
-def iam_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwsEmulator]:
-    with AwsEmulator(tmp_path_factory.mktemp("iam-emulator") / "moto.log") as emu:
+def iam_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    with Emulator(tmp_path_factory.mktemp("iam-emulator") / "moto.log") as emu:
         yield emu
 
 
 @pytest.fixture(scope="session")
-def iam_planner(iam_emulator: AwsEmulator, tmp_path_factory: pytest.TempPathFactory) -> Planner:
+def iam_planner(iam_emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Planner:
     return Planner(iam_emulator, tmp_path_factory.mktemp("iam-tf"))
 
 

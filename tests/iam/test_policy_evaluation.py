@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iamdocs import DNS_SUFFIX, Documents
+
+from tests.iam.iamdocs import DNS_SUFFIX, Documents
 
 HERE = Path(__file__).resolve().parent
 REQUESTS = json.loads((HERE / "requests.json").read_text())
@@ -128,7 +129,7 @@ def test_every_row_id_is_unique() -> None:
 
 def test_the_deny_table_is_not_trivially_denied(documents: Documents) -> None:
     """The evaluator itself can say Allow to a deny row when the policy is wrong: the
-    key policy of before issue 11 (CreateGrant for the account without
+    key policy of an earlier version (CreateGrant for the account without
     kms:GrantIsForAWSResource) lets the deployer grant itself direct Decrypt."""
     old_admin = {
         "Sid": "AccountAdministersKey",

@@ -1,4 +1,4 @@
-"""IAM enforced in the emulator (local_stack.iam + local_stack.moto_server), without Terraform.
+"""IAM enforced in the emulator (local_stack.iam + local_stack.emulator.server), without Terraform.
 
 A role shaped like the function's (PutItem on one table, GetParameter of one parameter),
 assumed the way the local Function URL assumes it: what it needs is allowed on the exact
@@ -11,38 +11,21 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local_stack import iam, stack
+from local_stack import iam, processes
+from local_stack.emulator import SERVER_MODULE, Emulator
+from tests.local_stack.enforced import LAMBDA_TRUST, Enforced, enforced_emulator
 
 pytestmark = pytest.mark.timeout(120)
 
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
-
-
-class Enforced:
-    def __init__(self, endpoint: str, admin: iam.Credentials) -> None:
-        self.endpoint = endpoint
-        self.admin = admin
-
-    def client(self, service: str, credentials: iam.Credentials | None = None) -> Any:
-        return boto3.client(service, **stack.boto3_kwargs(self.endpoint, credentials or self.admin))
 
 
 @pytest.fixture(scope="module")
 def enforced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enforced]:
-    layout = stack.Layout(tmp_path_factory.mktemp("iam-emulator"))
-    pid, port = stack.start_emulator(layout, enforce_iam=True)
-    try:
-        endpoint = f"http://127.0.0.1:{port}"
-        yield Enforced(endpoint, stack.bootstrap_iam(endpoint))
-    finally:
-        stack.stop_process(pid, stack.EMULATOR_MARKER, "emulator")
+    with enforced_emulator(tmp_path_factory.mktemp("iam-emulator") / "emulator.log") as emulator:
+        yield emulator
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +41,7 @@ def role(enforced: Enforced) -> dict[str, Any]:
         ssm.put_parameter(Name=name, Value=f"secret of {name}", Type="SecureString")
     own = ssm.get_parameter(Name="/iam/own")["Parameter"]["ARN"]
     admin_iam = enforced.client("iam")
-    arn = admin_iam.create_role(RoleName="iam-fn", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    arn = admin_iam.create_role(RoleName="iam-fn", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -126,7 +109,7 @@ def test_iam_calls_are_refused_to_the_role(enforced: Enforced, role: dict[str, A
 def test_a_role_lambda_may_not_assume_is_refused(enforced: Enforced):
     trust = {
         "Version": "2012-10-17",
-        "Statement": [{**TRUST["Statement"][0], "Principal": {"Service": "ec2.amazonaws.com"}}],
+        "Statement": [{**LAMBDA_TRUST["Statement"][0], "Principal": {"Service": "ec2.amazonaws.com"}}],
     }
     arn = enforced.client("iam").create_role(RoleName="not-for-lambda", AssumeRolePolicyDocument=json.dumps(trust))[
         "Role"
@@ -144,18 +127,18 @@ def test_the_unauthenticated_call_for_assume_role_is_used_up(enforced: Enforced,
 
 
 def test_an_emulator_without_iam_is_not_mistaken_for_one_with(tmp_path):
-    layout = stack.Layout(tmp_path)
-    pid, port = stack.start_emulator(layout)
+    emulator = Emulator(tmp_path / "emulator.log").start()
+    pid, port = emulator.pid, emulator.port
     try:
         endpoint = f"http://127.0.0.1:{port}"
         with pytest.raises(iam.IamError, match="accepts every call"):
             iam.assume_function_role(endpoint, "us-east-1", "arn:aws:iam::123456789012:role/x", "x", None, True)
     finally:
-        stack.stop_process(pid, stack.EMULATOR_MARKER, "emulator")
+        processes.stop_process(pid, SERVER_MODULE, "emulator", print)
 
 
 def test_rest_calls_without_a_body_verify(enforced: Enforced):
-    """Lambda's GET/DELETE calls: moto would re-sign them over its parsed headers (moto_server.py, 4.)."""
+    """Lambda's GET/DELETE calls: moto would re-sign them over its parsed headers (emulator/server.py, 4.)."""
     lam = enforced.client("lambda")
     assert "Functions" in lam.list_functions()
     with pytest.raises(ClientError) as missing:

@@ -1,8 +1,8 @@
-"""local_stack.moto_streams: which stream a DynamoDB Streams call names for IAM."""
+"""local_stack.emulator.streams: which stream a DynamoDB Streams call names for IAM."""
 
 from __future__ import annotations
 
-from local_stack.moto_streams import stream_resource
+from local_stack.emulator.streams import stream_resource
 
 STREAM = "arn:aws:dynamodb:eu-west-1:123456789012:table/payments-dev/stream/2026-12-04T02:23:31.104886"
 

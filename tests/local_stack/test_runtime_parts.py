@@ -6,7 +6,8 @@ import io
 import json
 import threading
 
-from local_stack.runtime import LogRouter, classify
+from local_stack.runtime.invocation import classify
+from local_stack.runtime.logs import LogRouter
 
 RID = "5b1f0c1e-0000-4000-8000-000000000001"
 

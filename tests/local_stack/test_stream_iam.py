@@ -1,5 +1,5 @@
 """Streams read as Lambda reads them, with IAM enforced: the function's role, allowed the stream
-reads on exactly one stream ARN (local_stack.moto_streams names the stream for IAM), reads that
+reads on exactly one stream ARN (local_stack.emulator.streams names the stream for IAM), reads that
 stream with the poller and is refused every other stream."""
 
 from __future__ import annotations
@@ -8,34 +8,23 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local_stack import iam, stack
-from local_stack.emulator import create_payments_table
-from local_stack.stream_poller import ShardReader
+from local_stack.emulator.fixtures import create_payments_table
+from local_stack.streams.records import ShardReader
+from tests.local_stack.enforced import LAMBDA_TRUST, enforced_emulator
 
 pytestmark = pytest.mark.timeout(120)
 
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
 STREAM_READS = ["dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"]
 
 
 @pytest.fixture(scope="module")
 def streams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    layout = stack.Layout(tmp_path_factory.mktemp("stream-iam"))
-    pid, port = stack.start_emulator(layout, enforce_iam=True)
-    try:
-        endpoint = f"http://127.0.0.1:{port}"
-        admin = stack.bootstrap_iam(endpoint)
-
-        def client(service: str, credentials: iam.Credentials) -> Any:
-            return boto3.client(service, **stack.boto3_kwargs(endpoint, credentials))
-
+    with enforced_emulator(tmp_path_factory.mktemp("stream-iam") / "emulator.log") as emulator:
+        admin = emulator.admin
+        client = emulator.client
         ddb = client("dynamodb", admin)
         arns = {}
         for name in ("payments-own", "payments-other"):
@@ -46,7 +35,7 @@ def streams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             ]
             ddb.put_item(TableName=name, Item={"transactionId": {"S": f"pi-{name}"}, "status": {"S": "pending"}})
         role_arn = client("iam", admin).create_role(
-            RoleName="publisher-iam", AssumeRolePolicyDocument=json.dumps(TRUST)
+            RoleName="publisher-iam", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST)
         )["Role"]["Arn"]
         policy = {
             "Version": "2012-10-17",
@@ -55,10 +44,8 @@ def streams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         client("iam", admin).put_role_policy(
             RoleName="publisher-iam", PolicyName="streams", PolicyDocument=json.dumps(policy)
         )
-        role = iam.assume_function_role(endpoint, stack.REGION, role_arn, "publisher-iam", admin, True)
+        role = emulator.assume(role_arn, "publisher-iam")
         yield {"streams": client("dynamodbstreams", role), "arns": arns}
-    finally:
-        stack.stop_process(pid, stack.EMULATOR_MARKER, "emulator")
 
 
 def shard_of(streams: dict[str, Any], table: str) -> str:

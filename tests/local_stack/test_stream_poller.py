@@ -1,4 +1,4 @@
-"""The local stream poller (local_stack.stream_poller) with a fake stream and a fake function."""
+"""The local stream poller (local_stack.streams) with a fake stream and a fake function."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ from typing import Any
 
 import pytest
 
-from local_stack.stream_poller import (
+from local_stack.streams.mapping import (
     DestinationError,
     FunctionError,
     InvokeError,
     MappingSettings,
-    ShardConsumer,
-    ShardReader,
-    StreamPoller,
-    lambda_record,
     read_mappings,
     sqs_failure_sender,
 )
+from local_stack.streams.poller import ShardConsumer, StreamPoller
+from local_stack.streams.records import ShardReader, lambda_record
 
 STREAM = "arn:aws:dynamodb:eu-west-1:123456789012:table/payments-dev/stream/2026-12-04T00:00:00.000"
 SHARD = "shardId-00000001-aaaa"

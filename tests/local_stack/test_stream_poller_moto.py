@@ -1,4 +1,4 @@
-"""The stream poller against a real moto server (local_stack.moto_server): table streams,
+"""The stream poller against a real moto server (local_stack.emulator.server): table streams,
 an event source mapping read back from the emulator, a Python callable as the function."""
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from typing import Any
 import boto3
 import pytest
 
-from local_stack.emulator import Emulator, aws_env, create_payments_table
-from local_stack.stream_poller import FunctionError, StreamPoller, read_mappings, sqs_failure_sender
+from local_stack.emulator import Emulator, aws_env
+from local_stack.emulator.fixtures import create_payments_table
+from local_stack.streams.mapping import FunctionError, read_mappings, sqs_failure_sender
+from local_stack.streams.poller import StreamPoller
 
 pytestmark = pytest.mark.timeout(120)
 

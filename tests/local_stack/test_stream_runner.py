@@ -1,4 +1,4 @@
-"""local_stack.stream_runner as `make up` runs it: a mapped function on AWS's Lambda runtime
+"""local_stack.streams.runner as `make up` runs it: a mapped function on AWS's Lambda runtime
 (aws-lambda-rie + awslambdaric) fed by a moto server's table stream, partial-batch answers
 honoured, a poison record in the on-failure queue."""
 
@@ -15,12 +15,14 @@ from typing import Any
 import boto3
 import pytest
 
-from local_stack import stack as stack_module
-from local_stack.emulator import Emulator, aws_env, create_payments_table
+from local_stack import processes
+from local_stack.emulator import REGION, Emulator, aws_env
+from local_stack.emulator.fixtures import create_payments_table
+from local_stack.layout import Layout
+from local_stack.streams import launch
 
 pytestmark = pytest.mark.timeout(180)
 
-REGION = stack_module.REGION  # the region `make up` uses
 FUNCTION = "publisher-runner-test"
 
 # A stand-in publisher: forwards each record's status to OUT_QUEUE_URL in stream order, stops
@@ -92,15 +94,15 @@ def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
             MaximumRetryAttempts=1,
             DestinationConfig={"OnFailure": {"Destination": dlq_arn}},
         )
-        layout = stack_module.Layout(tmp_path / "build")
+        layout = Layout(tmp_path / "build")
         layout.logs.mkdir(parents=True)
-        pid = stack_module.start_stream_runner(layout, emulator.endpoint, FUNCTION, zip_path, None)
+        pid = launch.start_stream_runner(layout, emulator.endpoint, FUNCTION, zip_path, None)
         try:
             yield {"ddb": ddb, "sqs": sqs, "out": out_url, "dlq": dlq_url, "pid": pid, "layout": layout}
         finally:
-            workers = stack_module.descendants(pid)  # aws-lambda-rie and the runtime under it
-            stack_module.stop_process(pid, stack_module.STREAM_RUNNER_MARKER, "stream poller")
-            assert not [p for p in [pid, *workers] if stack_module.pid_alive(p)], "the runner left processes behind"
+            workers = processes.descendants(pid)  # aws-lambda-rie and the runtime under it
+            processes.stop_process(pid, launch.MARKER, "stream poller", print)
+            assert not [p for p in [pid, *workers] if processes.pid_alive(p)], "the runner left processes behind"
 
 
 def receive_all(sqs: Any, url: str, count: int, timeout: float = 60) -> list[dict[str, Any]]:
@@ -114,7 +116,7 @@ def receive_all(sqs: Any, url: str, count: int, timeout: float = 60) -> list[dic
 
 
 def test_the_function_runs_on_the_lambda_runtime_fed_by_the_stream(stack: dict[str, Any]):
-    assert stack_module.pid_alive(stack["pid"])  # started and polling (its ready file names its pid)
+    assert processes.pid_alive(stack["pid"])  # started and polling (its ready file names its pid)
     ddb = stack["ddb"]
     writes = [("pi_1", "pending", "19.99"), ("pi_1", "succeeded", "19.99"), ("pi_1", "refunded", "19.99")]
     writes += [("pi_2", "poison", "1")]  # last: a failed record takes the rest of its batch with it

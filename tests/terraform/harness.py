@@ -2,32 +2,28 @@
 
 * `Planner`: plans a copy of a module (tftest) once per set of variables.
 * `Stack`: applies the root module to an emulator and destroys it again, with the
-  plain `terraform` CLI in a copy of the module (state stays in that copy).
-* `AwsEmulator`: moto server through `local_stack/moto_server.py` (with `moto_aws_answers.py`), which answers
-  like AWS where the stack depends on it (see that file).
+  local stack's Terraform runner (local_stack.terraform) in a copy of the module.
+* `Emulator`: the local stack's moto launcher (local_stack.emulator), which answers like
+  AWS where the stack depends on it (see local_stack/emulator/aws_answers.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tftest
 
-from local_stack.cbor_shim import CborShim
-from local_stack.emulator import Emulator, aws_env, free_port, moto_server_command, stop_process_group, wait_until_up
-from local_stack.tfwork import copy_root_module, terraform_binary
+from local_stack.emulator import Emulator
+from local_stack.terraform import Terraform, TerraformError, copy_root_module, terraform_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 __all__ = [
     "ROOT",
-    "AwsEmulator",
     "Emulator",
     "Planner",
     "Stack",
@@ -63,65 +59,10 @@ def assert_subset(expected: Any, actual: Any, path: str = "") -> None:
         assert actual == expected, f"{path}: expected {expected!r}, got {actual!r}"
 
 
-class AwsEmulator:
-    """moto server with AWS's answers for AddPermission and the Lambda concurrency quota.
-
-    Every Terraform test uses it: plain moto does not implement Service Quotas'
-    GetAWSDefaultServiceQuota, and the provider retries that 500 for many minutes.
-    `lambda_concurrency_quota` sets MOTO_LAMBDA_CONCURRENCY_QUOTA in the server: moto's
-    Lambda then refuses reservations that leave fewer than 100 unreserved, and Service
-    Quotas answers L-B99A9384 with that value, as an AWS account with that quota does
-    (unset: AWS's default 1000). `service_quotas_denied`: every Service Quotas call is
-    refused, as for a deployer without servicequotas permissions.
-    """
-
-    def __init__(
-        self, log_path: Path, lambda_concurrency_quota: int | None = None, service_quotas_denied: bool = False
-    ) -> None:
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self.quota = lambda_concurrency_quota
-        self.quotas_denied = service_quotas_denied
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def env(self) -> dict[str, str]:
-        return aws_env(self.endpoint)
-
-    def __enter__(self) -> AwsEmulator:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
-        env.pop("MOTO_LAMBDA_CONCURRENCY_QUOTA", None)
-        env.pop("MOTO_SERVICE_QUOTAS_ACCESS_DENIED", None)
-        if self.quota is not None:
-            env["MOTO_LAMBDA_CONCURRENCY_QUOTA"] = str(self.quota)
-        if self.quotas_denied:
-            env["MOTO_SERVICE_QUOTAS_ACCESS_DENIED"] = "1"
-        # The repository root, so the wrapper finds the local stack's package.
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [*moto_server_command(), "-H", "127.0.0.1", "-p", str(self.port)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                env=env,
-            )
-        wait_until_up(self.endpoint + "/moto-api/", 30.0, self.process)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            stop_process_group(self.process.pid)
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 class Planner:
     """Plans a module copy once per set of variables and caches the result."""
 
-    def __init__(self, emulator: Emulator | AwsEmulator, workroot: Path) -> None:
+    def __init__(self, emulator: Emulator, workroot: Path) -> None:
         self.emulator = emulator
         self.workroot = workroot
         self._ready: dict[str, tftest.TerraformTest] = {}
@@ -172,56 +113,39 @@ class Planner:
 
 
 class Stack:
-    """The root module applied to an emulator, in a copy of the module.
+    """The root module applied to an emulator, in a copy of the module; a context manager
+    (while open, the local stack's CloudWatch CBOR proxy serves Terraform's CloudWatch calls)."""
 
-    A context manager: while open, the local stack's CloudWatch CBOR shim serves
-    Terraform's CloudWatch calls (moto does not speak that protocol)."""
-
-    def __init__(self, emulator: AwsEmulator | Emulator, workdir: Path, tf_vars: dict[str, Any]) -> None:
+    def __init__(self, emulator: Emulator, workdir: Path, tf_vars: dict[str, Any]) -> None:
         self.emulator = emulator
         self.workdir = copy_root_module(workdir)
         (self.workdir / "stack.auto.tfvars.json").write_text(json.dumps(tf_vars))
-        self.shim = CborShim(emulator.endpoint, "cloudwatch")
+        self.runner = Terraform(self.workdir, emulator.env())
 
     def __enter__(self) -> Stack:
-        self.shim.__enter__()
+        self.runner.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.shim.__exit__(*exc)
+        self.runner.__exit__(*exc)
 
     @property
     def state_file(self) -> Path:
         return self.workdir / "terraform.tfstate"
 
-    def terraform(self, *args: str, capture: bool = True) -> str:
-        env = {
-            **os.environ,
-            **self.emulator.env(),
-            "AWS_ENDPOINT_URL_CLOUDWATCH": self.shim.endpoint,
-            "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0",
-        }
-        done = subprocess.run(
-            [terraform_binary(), *args],
-            cwd=self.workdir,
-            env=env,
-            text=True,
-            stdout=subprocess.PIPE if capture else None,
-            stderr=subprocess.PIPE if capture else None,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise AssertionError(f"terraform {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-        return done.stdout or ""
+    def terraform(self, *args: str) -> str:
+        """A command's standard output; an AssertionError with what it printed when it fails."""
+        try:
+            return self.runner.capture(*args)
+        except TerraformError as exc:
+            raise AssertionError(f"terraform {' '.join(args)} failed:\n{exc.output}\n{exc}") from None
 
     def apply(self) -> None:
         self.terraform("init", "-input=false", "-no-color")
         self.terraform("apply", "-input=false", "-no-color", "-auto-approve")
 
     def outputs(self) -> dict[str, Any]:
-        raw = json.loads(self.terraform("output", "-json"))
-        return {name: value["value"] for name, value in raw.items()}
+        return self.runner.outputs()
 
     def show(self) -> dict[str, Any]:
         shown: dict[str, Any] = json.loads(self.terraform("show", "-json"))

@@ -29,12 +29,14 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
-import handler as handler_module
 import pytest
-from cloudwatch_patterns import Datapoint, MetricFilter, datapoints, evaluate_math
-from harness import Planner, load_inventory
 from moto import mock_aws
-from provider_signing import (
+
+import handler as handler_module
+from local_stack.emulator.fixtures import create_transactions_table
+from tests.cloudwatch_alarms import breaches, math_alarm_value, metric_value
+from tests.cloudwatch_patterns import MetricFilter, datapoints
+from tests.provider_signing import (
     ADYEN_HMAC_KEY,
     STRIPE_SECRET,
     adyen_event,
@@ -45,9 +47,8 @@ from provider_signing import (
     stripe_event,
     stripe_payment,
 )
+from tests.terraform.harness import Planner, load_inventory
 from webhook import wiring
-
-from local_stack.emulator import create_transactions_table
 
 INVENTORY = load_inventory("root_default.json")
 REGION = "eu-west-1"
@@ -157,50 +158,6 @@ def log_lines(plan: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     yield [line for line in out.splitlines() if line.strip()]
 
 
-def value(
-    points: list[Datapoint], namespace: str, metric: str, dimensions: dict[str, str], stat: str
-) -> Decimal | None:
-    """The statistic of one period as the alarm reads it; None = no data point."""
-    key = tuple(sorted(dimensions.items()))
-    for point in points:
-        if (point.namespace, point.metric_name, point.dimensions) == (namespace, metric, key):
-            if stat == "Sum":
-                return point.value
-            if stat == "SampleCount":
-                return Decimal(point.samples)
-            raise AssertionError(f"statistic {stat} is not modelled for a count metric")
-    return None
-
-
-def breaches(alarm: dict[str, Any], observed: Decimal | None) -> bool:
-    """One period's verdict: the comparison, or the missing-data rule when there is no data point."""
-    if observed is None:
-        return {"breaching": True, "notBreaching": False}[alarm["treat_missing_data"]]
-    threshold = Decimal(str(alarm["threshold"]))
-    return {
-        "GreaterThanThreshold": observed > threshold,
-        "GreaterThanOrEqualToThreshold": observed >= threshold,
-        "LessThanThreshold": observed < threshold,
-        "LessThanOrEqualToThreshold": observed <= threshold,
-    }[alarm["comparison_operator"]]
-
-
-def math_alarm_value(alarm: dict[str, Any], points: list[Datapoint]) -> Decimal | None:
-    ids: dict[str, Decimal | None] = {}
-    expression = None
-    for query in alarm["metric_query"]:
-        if query.get("expression"):
-            assert query["return_data"], "the alarm's expression must be the returned one"
-            expression = query["expression"]
-            continue
-        (metric,) = query["metric"]
-        ids[query["id"]] = value(
-            points, metric["namespace"], metric["metric_name"], metric["dimensions"], metric["stat"]
-        )
-    assert expression is not None
-    return evaluate_math(expression, ids)
-
-
 def test_every_filter_reads_the_function_log_group(plan: Any) -> None:
     log_group = plan.modules["module.lambda"].resources["aws_cloudwatch_log_group.this"]["values"]["name"]
     for values in planned(plan, "aws_cloudwatch_log_metric_filter").values():
@@ -222,7 +179,7 @@ def test_wrong_secret_and_quarantine_produce_the_datapoints_the_alarms_read(
     assert namespace == f"PaymentWebhook/payment-webhook-{INVENTORY['tf_vars']['environment_suffix']}"
 
     def sum_of(metric: str, provider: str) -> Decimal | None:
-        return value(points, namespace, metric, {"Provider": provider}, "Sum")
+        return metric_value(points, namespace, metric, {"Provider": provider}, "Sum")
 
     expected = {
         ("Requests", "stripe"): 10,
@@ -280,7 +237,7 @@ def test_silence_alarm_sees_the_provider_that_stored_nothing(
     verdicts = {}
     for provider in ("standard", "stripe", "adyen"):
         alarm = alarms[f'aws_cloudwatch_metric_alarm.this["{provider}-silent"]']
-        stored = value(points, alarm["namespace"], alarm["metric_name"], alarm["dimensions"], alarm["statistic"])
+        stored = metric_value(points, alarm["namespace"], alarm["metric_name"], alarm["dimensions"], alarm["statistic"])
         verdicts[provider] = breaches(alarm, stored)
         print(f"   {alarm['alarm_name']}: hourly {alarm['statistic']}={stored} -> breaching={verdicts[provider]}")
     # Adyen stored nothing this hour (every delivery was 401): a breaching hour;

@@ -1,8 +1,8 @@
-"""The root module applied to the emulator (moto with AWS's answers, see local_stack/moto_aws_answers.py):
+"""The root module applied to the emulator (moto with AWS's answers, see local_stack/emulator/aws_answers.py):
 
-* issue 11 (1): after the operator puts the real secrets with the AWS API, a refresh
-  and a plan keep them out of the state (and out of the plan file);
-* issue 11 (2): the function's policy holds each Function URL permission exactly
+* after the operator puts the real secrets with the AWS API, a refresh and a plan keep
+  them out of the state (and out of the plan file);
+* the function's policy holds each Function URL permission exactly
   once, with its condition; removing the URL removes both; destroy leaves nothing;
 * the applied role policy names exactly the enabled providers' parameters and both tables;
 * event retention: the transactions table's TTL is on for ``expiresAt``, the payments
@@ -21,7 +21,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from harness import AwsEmulator, Stack
+
+from tests.terraform.harness import Emulator, Stack
 
 SUFFIX = "app1"
 RETENTION_DAYS = 400
@@ -33,7 +34,7 @@ SECRETS = {
 
 
 class Applied:
-    def __init__(self, stack: Stack, emulator: AwsEmulator) -> None:
+    def __init__(self, stack: Stack, emulator: Emulator) -> None:
         self.stack = stack
         self.outputs = stack.outputs()
         self.session = boto3.session.Session(
@@ -56,7 +57,7 @@ class Applied:
 def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Applied]:
     workroot: Path = tmp_path_factory.mktemp("applied")
     with (
-        AwsEmulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator,
+        Emulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator,
         Stack(
             emulator, workroot / "stack", {"environment_suffix": SUFFIX, "event_retention_days": RETENTION_DAYS}
         ) as stack,

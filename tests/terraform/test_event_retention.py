@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from harness import Planner, load_inventory
+
+from tests.terraform.harness import Planner, load_inventory
 
 INVENTORY = load_inventory("root_default.json")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness import Planner
+from tests.terraform.harness import Planner
 
 
 def test_minimal_example_plans_with_defaults(planner: Planner) -> None:

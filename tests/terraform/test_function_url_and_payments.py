@@ -1,13 +1,14 @@
-"""Plan-level shape of issue 11 (2) - the Function URL's two permissions under the
-provider's own statement ids, created before the URL - and of issue 13's payments
-table (one item per transactionId, on-demand, PITR, the CMK, destroyable)."""
+"""Plan-level shape of the Function URL's two permissions (under the provider's own
+statement ids, created before the URL) and of the payments table (docs/behaviour.md,
+"Payment status": one item per transactionId, on-demand, PITR, the CMK, destroyable)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from harness import Planner, load_inventory
+
+from tests.terraform.harness import Planner, load_inventory
 
 INVENTORY = load_inventory("root_default.json")
 SUFFIX = INVENTORY["tf_vars"]["environment_suffix"]

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from harness import Planner
+
+from tests.terraform.harness import Planner
 
 ACCOUNT = "123456789012"  # moto's default account
 TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/payment-webhook-t1-transactions"
@@ -118,6 +119,6 @@ def test_secret_parameters_are_exactly_the_given_ones(planner: Planner) -> None:
 
 
 def test_role_arn_is_output_only_after_the_policy_is_attached(iam_plan: Any) -> None:
-    """Issue 11 (5): the function is created with the role only once its policy exists."""
+    """The function is created with the role only once its policy exists."""
     output = iam_plan["configuration"]["root_module"]["outputs"]["role_arn"]
     assert output.get("depends_on") == ["aws_iam_role_policy.this"]

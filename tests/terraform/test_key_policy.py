@@ -1,4 +1,4 @@
-"""Issue 11 (4): the key policy lets services create grants only for AWS resources,
+"""The key policy lets services create grants only for AWS resources,
 DynamoDB describe the key only for this account, and names CloudWatch Logs'
 principal in the partition's own DNS suffix."""
 
@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 import pytest
-from harness import Planner, load_inventory
+
+from tests.terraform.harness import Planner, load_inventory
 
 INVENTORY = load_inventory("root_default.json")
 ACCOUNT = "123456789012"

@@ -1,4 +1,4 @@
-"""Issue 12 (Terraform) and issue 11 (1) at plan time: one SecureString per enabled
+"""The providers' secrets at plan time (docs/behaviour.md, "Providers"): one SecureString per enabled
 provider, its name in the function's environment under the contract's variable,
 outputs per provider, a validated input; the placeholder is write-only."""
 
@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 import pytest
-from harness import ROOT, Planner, load_inventory
+
+from tests.terraform.harness import ROOT, Planner, load_inventory
 
 INVENTORY = load_inventory("root_default.json")
 SUFFIX = INVENTORY["tf_vars"]["environment_suffix"]
@@ -105,7 +106,7 @@ def test_placeholder_is_write_only(plan: Any) -> None:
 
 
 def test_secret_parameter_output_tells_how_to_put_the_secret(plan: Any) -> None:
-    """Issue 11 (5): the instruction names the stack's key, as the README does."""
+    """The instruction names the stack's key, as the README does."""
     outputs = plan["configuration"]["root_module"]["outputs"]
     for name in ("webhook_secret_parameter_name", "provider_secret_parameter_names"):
         description = outputs[name]["description"]

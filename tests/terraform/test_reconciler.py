@@ -9,7 +9,8 @@ import json
 from typing import Any
 
 import pytest
-from harness import Planner, load_inventory
+
+from tests.terraform.harness import Planner, load_inventory
 
 INVENTORY = load_inventory("root_default.json")
 SUFFIX = INVENTORY["tf_vars"]["environment_suffix"]

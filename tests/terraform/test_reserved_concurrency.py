@@ -1,4 +1,4 @@
-"""Issue 11 (3): reserved concurrency 100 by default, null = unreserved, and a
+"""Reserved concurrency 100 by default, null = unreserved, and a
 plan-time check that warns (never fails) when the account's concurrency quota
 (Service Quotas L-B99A9384) leaves no room for the reservation."""
 
@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import AwsEmulator, Planner
+
+from tests.terraform.harness import Emulator, Planner
 
 CHECK = "module.lambda.check.reserved_concurrency_fits_the_account"
 
@@ -28,14 +29,14 @@ def check_of(plan: Any) -> dict[str, Any]:
 def small_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planner]:
     """An account whose concurrency quota is 10, as new accounts often have."""
     workroot: Path = tmp_path_factory.mktemp("quota10")
-    with AwsEmulator(workroot / "moto.log", lambda_concurrency_quota=10) as emu:
+    with Emulator(workroot / "moto.log", lambda_concurrency_quota=10) as emu:
         yield Planner(emu, workroot)
 
 
 @pytest.fixture(scope="module")
 def default_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planner]:
     workroot: Path = tmp_path_factory.mktemp("quota1000")
-    with AwsEmulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emu:
+    with Emulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emu:
         yield Planner(emu, workroot)
 
 
@@ -81,7 +82,7 @@ def test_a_reservation_that_leaves_less_than_100_is_flagged(default_account: Pla
 def test_without_service_quotas_permission_the_plan_only_warns(tmp_path: Path) -> None:
     """A deployer who may not read Service Quotas: the check's data source fails, which
     a check block reports as a warning; the plan succeeds."""
-    with AwsEmulator(tmp_path / "moto.log", service_quotas_denied=True) as emu:
+    with Emulator(tmp_path / "moto.log", service_quotas_denied=True) as emu:
         planner = Planner(emu, tmp_path)
         plan = planner.plan(environment_suffix="rc1")
         assert check_of(plan)["status"] != "pass"

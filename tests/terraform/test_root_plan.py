@@ -1,4 +1,4 @@
-"""The root module's plan satisfies every invariant of the stack (CONTRACT §2)."""
+"""The root module's plan satisfies every invariant of the stack (behaviour.md, "The stack")."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import ROOT, Planner, assert_subset, load_inventory
+
+from tests.terraform.harness import ROOT, Planner, assert_subset, load_inventory
 
 INVENTORY = load_inventory("root_default.json")
 SUFFIX = INVENTORY["tf_vars"]["environment_suffix"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from harness import Planner
+
+from tests.terraform.harness import Planner
 
 
 @pytest.mark.parametrize("suffix", ["", "Prod", "dev_1", "-dev", "dev-", "1dev", "a" * 21, "dev env"])

@@ -8,7 +8,8 @@ import json
 from decimal import Decimal
 
 import pytest
-from cloudwatch_patterns import Datapoint, MetricFilter, PatternError, datapoints, evaluate_math, matches
+
+from tests.cloudwatch_patterns import Datapoint, MetricFilter, PatternError, datapoints, evaluate_math, matches
 
 # The documentation's JSON example event and the filters it says match it.
 DOC_EVENT = json.dumps(

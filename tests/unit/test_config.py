@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from webhook.config import ConfigError, Settings, load_settings, provider_enabled
 
 BASE = {"TABLE_NAME": "tx-dev", "WEBHOOK_SECRET_PARAM": "/webhook/dev/secret"}

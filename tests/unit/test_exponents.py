@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from webhook.currencies import ISO_4217_CODES
 from webhook.exponents import (
     ADYEN_THREE_DECIMAL,

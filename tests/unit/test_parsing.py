@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from webhook.errors import WebhookError
 from webhook.parsing import IntegerLiteral, OutOfRangeNumber, decode, decode_iteratively, parse_object
 

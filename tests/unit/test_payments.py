@@ -11,6 +11,7 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 from hypothesis import given
 from hypothesis import strategies as st
+
 from webhook.errors import WebhookError
 from webhook.payments import CONDITION, DynamoPaymentStore, PaymentEvent, order_key
 from webhook.status_map import RANK, STATUSES
@@ -93,7 +94,7 @@ events = st.builds(event, status=st.sampled_from(STATUSES), event_time=times, ev
 
 
 def reference(e: PaymentEvent) -> tuple[bool, datetime, int, str]:
-    """CONTRACT §5's rule, spelled out: (known, event time, rank, eventId)."""
+    """behaviour.md's "Payment status" rule, spelled out: (known, event time, rank, eventId)."""
     moment = datetime.strptime(e.event_time, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     return (e.status != "unknown", moment, RANK[e.status], e.event_id)
 

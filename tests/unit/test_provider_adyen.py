@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from provider_signing import ADYEN_HMAC_KEY, adyen_body, adyen_is_valid, adyen_item, sample, sign_adyen_items
+
+from tests.provider_signing import ADYEN_HMAC_KEY, adyen_body, adyen_is_valid, adyen_item, sample, sign_adyen_items
 from webhook.errors import FieldError
 from webhook.providers import adyen as provider
 from webhook.signature import SignatureError

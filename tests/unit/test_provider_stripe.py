@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 import stripe
-from provider_signing import STRIPE_SECRET, sample, stripe_body, stripe_header, stripe_payment
+
+from tests.provider_signing import STRIPE_SECRET, sample, stripe_body, stripe_header, stripe_payment
 from webhook.errors import FieldError, WebhookError
 from webhook.providers import stripe as provider
 from webhook.signature import SignatureError

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+
 from webhook.events_out.destinations import EventBus, FifoQueue, PublishError
 from webhook.events_out.messages import MAX_ENTRY_BYTES, Message
 from webhook.events_out.publisher import Publisher, PublisherSettings

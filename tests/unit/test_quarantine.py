@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ConnectTimeoutError
 from botocore.stub import Stubber
+
 from webhook.config import ConfigError, load_settings
 from webhook.errors import WebhookError
 from webhook.quarantine import KEPT_HEADERS, SCHEMA, QuarantinedEvent, SqsQuarantine, decode_message

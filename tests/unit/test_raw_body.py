@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from webhook.config import ConfigError, load_settings
 from webhook.raw_body import (
     GZIP_ATTRIBUTE,

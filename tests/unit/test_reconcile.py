@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+
 from webhook.payments import PaymentEvent
 from webhook.quarantine import QuarantinedEvent
 from webhook.reconcile.client import StripeAuthError, StripeError, StripeEventsClient

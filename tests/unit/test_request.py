@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from webhook.errors import WebhookError
 from webhook.request import MAX_BODY_BYTES, body_of, headers_of, method_of, path_of
 
@@ -46,7 +47,7 @@ def test_base64_body_is_decoded() -> None:
 
 
 def test_invalid_base64_is_undecodable() -> None:
-    # None, not a 400: the pipeline answers 401 at the signature step (issue 12 interop fix).
+    # None, not a 400: the pipeline answers 401 at the signature step (the interop fix).
     assert body_of({"body": "not*base64", "isBase64Encoded": True}) is None
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
+
 from webhook.errors import WebhookError
 from webhook.secret_store import SsmSecretSource
 
@@ -130,7 +131,7 @@ def test_unexpected_errors_propagate() -> None:
         SsmSecretSource(Broken, PARAM).keys()
 
 
-# --- interop fix (issue 12): unpadded secrets; unusable ones logged by position only --------
+# --- interop fix: unpadded secrets; unusable ones logged by position only --------
 
 
 def test_unpadded_secret_is_used_like_the_reference_library(ssm_client: Any) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
+
 from webhook.config import ConfigError
 from webhook.errors import WebhookError
 from webhook.request import MAX_BODY_BYTES

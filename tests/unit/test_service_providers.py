@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from provider_signing import (
+from tests.provider_signing import (
     ADYEN_HMAC_KEY,
     STRIPE_SECRET,
     adyen_event,

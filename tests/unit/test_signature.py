@@ -5,6 +5,7 @@ import hashlib
 import hmac
 
 import pytest
+
 from webhook import signature
 from webhook.signature import SignatureError, decode_secret, decode_secrets, sign, verify
 
@@ -186,7 +187,7 @@ def test_decode_secrets_handles_prefix_whitespace_and_garbage() -> None:
     assert decode_secrets("") == ()
 
 
-# --- interop fix (issue 12): whsec_ secrets without base64 padding -------------------------
+# --- interop fix: whsec_ secrets without base64 padding -------------------------
 
 
 @pytest.mark.parametrize("size", [24, 25, 32, 61, 64])

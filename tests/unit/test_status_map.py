@@ -1,10 +1,11 @@
-"""CONTRACT §5's status mapping, row by row."""
+"""behaviour.md's "Payment status" status mapping, row by row."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from webhook.status_map import RANK, STATUSES, map_status
 
 

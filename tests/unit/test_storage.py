@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
+
 from webhook.errors import WebhookError
 from webhook.storage import CONDITION, DynamoTransactionStore, StoredEvent
 from webhook.validation import Transaction

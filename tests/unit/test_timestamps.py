@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
 from webhook.timestamps import (
     UTC_FORMAT,
     check_event_time,

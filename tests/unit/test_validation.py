@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from webhook.errors import FieldError
 from webhook.parsing import OutOfRangeNumber, parse_object
 from webhook.validation import Transaction, check_amount, dynamodb_number, validate
@@ -258,7 +259,7 @@ def test_timestamp_valid_is_stored_as_sent(value: str) -> None:
         1767268800,
         None,
         "2" * 65,
-        # fromisoformat accepts these; ISO-8601 / RFC 3339 date-times do not (interop fix, issue 12)
+        # fromisoformat accepts these; ISO-8601 / RFC 3339 date-times do not (the interop fix)
         "2025-01-01x12:00:00",
         "2025-01-01\x0012:00:00",
         "2025-01-01T12:00:00+01:00:30",

@@ -1,4 +1,7 @@
-"""Routing on ``rawPath`` (exact match): ``/`` and ``/standard``, ``/stripe``, ``/adyen`` (CONTRACT §4)."""
+"""Routing on ``rawPath`` (exact match): ``/`` and ``/standard``, ``/stripe``, ``/adyen``.
+
+docs/behaviour.md, "Providers".
+"""
 
 from __future__ import annotations
 

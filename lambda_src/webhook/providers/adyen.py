@@ -18,7 +18,7 @@ from typing import Any
 from webhook.errors import FieldError
 from webhook.exponents import adyen_exponent, from_minor
 from webhook.parsing import IntegerLiteral, decode
-from webhook.providers.common import Delivery, EventRecord, Mapped, Provider, StoredRecord, duplicated
+from webhook.providers.common import EventRecord, Mapped, Provider, StoredRecord, VerifiedDelivery, duplicated
 from webhook.responses import text_response
 from webhook.signature import SignatureError
 from webhook.timestamps import event_time
@@ -109,7 +109,7 @@ def _items(raw: bytes) -> list[Mapping[str, Any]]:
 
 def verify(
     headers: Mapping[str, str], raw: bytes, keys: Sequence[bytes], *, tolerance_seconds: int, now: float
-) -> Delivery:
+) -> VerifiedDelivery:
     """Every item verifies against at least one key, or :class:`SignatureError`."""
     items = _items(raw)
     for item in items:
@@ -123,7 +123,7 @@ def verify(
             matched |= hmac.compare_digest(hmac.new(key, payload, hashlib.sha256).digest(), candidate)
         if not matched:
             raise SignatureError("signature does not match")
-    return Delivery(raw, headers, body=items)
+    return VerifiedDelivery(raw, headers, body=items)
 
 
 def _string(item: Mapping[str, Any], field: str) -> str:
@@ -182,7 +182,7 @@ def _event_date(value: object) -> str:
         raise FieldError("eventDate", "must be an ISO-8601 date-time") from None
 
 
-def map_delivery(delivery: Delivery) -> Mapped:
+def map_delivery(delivery: VerifiedDelivery) -> Mapped:
     text = delivery.raw.decode("utf-8")  # verification decoded it already
     items: list[Mapping[str, Any]] = delivery.body
     return Mapped(tuple(_record(item, text) for item in items))

@@ -1,4 +1,4 @@
-"""What a provider module produces: ``verify`` -> :class:`Delivery` (or SignatureError, 401),
+"""What a provider module produces: ``verify`` -> :class:`VerifiedDelivery` (or SignatureError, 401),
 ``map_delivery`` -> :class:`Mapped` records (or a 400).  Both pure; :mod:`webhook.service` does the rest.
 """
 
@@ -12,7 +12,7 @@ from webhook.validation import Transaction
 
 
 @dataclass(frozen=True)
-class Delivery:
+class VerifiedDelivery:
     """What the signature check established."""
 
     raw: bytes
@@ -49,8 +49,8 @@ class StoredRecord:
     written: bool  # False: it was already there (a re-delivery)
 
 
-Verify = Callable[..., Delivery]
-MapDelivery = Callable[[Delivery], Mapped]
+Verify = Callable[..., VerifiedDelivery]
+MapDelivery = Callable[[VerifiedDelivery], Mapped]
 Respond = Callable[[Mapped, Sequence[StoredRecord]], dict[str, Any]]
 DecodeSecret = Callable[[str], bytes | None]
 

@@ -1,4 +1,7 @@
-"""``/`` and ``/standard``: Standard Webhooks signature, CONTRACT §1's payload; ``eventId`` = ``webhook-id``."""
+"""``/`` and ``/standard``: Standard Webhooks signature, the flat payload; ``eventId`` = ``webhook-id``.
+
+docs/behaviour.md, "Signatures" and "Fields".
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from webhook.parsing import parse_object
-from webhook.providers.common import Delivery, EventRecord, Mapped, Provider, StoredRecord
+from webhook.providers.common import EventRecord, Mapped, Provider, StoredRecord, VerifiedDelivery
 from webhook.responses import event_response
 from webhook.signature import decode_secret
 from webhook.signature import verify as verify_signature
@@ -16,12 +19,12 @@ from webhook.validation import validate
 
 def verify(
     headers: Mapping[str, str], raw: bytes, keys: Sequence[bytes], *, tolerance_seconds: int, now: float
-) -> Delivery:
+) -> VerifiedDelivery:
     event_id = verify_signature(headers, raw, keys, tolerance_seconds=tolerance_seconds, now=now)
-    return Delivery(raw, headers, event_id)
+    return VerifiedDelivery(raw, headers, event_id)
 
 
-def map_delivery(delivery: Delivery) -> Mapped:
+def map_delivery(delivery: VerifiedDelivery) -> Mapped:
     parsed = parse_object(delivery.raw)
     transaction = validate(parsed.data, parsed.duplicate_keys)
     assert delivery.event_id is not None

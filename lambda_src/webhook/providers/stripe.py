@@ -14,7 +14,7 @@ from typing import Any
 from webhook.errors import FieldError, WebhookError
 from webhook.exponents import from_minor, stripe_exponent
 from webhook.parsing import IntegerLiteral, parse_object
-from webhook.providers.common import Delivery, EventRecord, Mapped, Provider, StoredRecord, duplicated
+from webhook.providers.common import EventRecord, Mapped, Provider, StoredRecord, VerifiedDelivery, duplicated
 from webhook.responses import event_response, json_response
 from webhook.signature import SignatureError
 from webhook.timestamps import utc_from_epoch
@@ -62,7 +62,7 @@ def _parse_header(header: str) -> tuple[str, list[bytes]]:
 
 def verify(
     headers: Mapping[str, str], raw: bytes, keys: Sequence[bytes], *, tolerance_seconds: int, now: float
-) -> Delivery:
+) -> VerifiedDelivery:
     header = headers.get(HEADER)
     if header is None:
         raise SignatureError("missing Stripe-Signature header")
@@ -80,7 +80,7 @@ def verify(
             matched |= hmac.compare_digest(expected, candidate)
     if not matched:
         raise SignatureError("signature does not match")
-    return Delivery(raw, headers)
+    return VerifiedDelivery(raw, headers)
 
 
 def _integer(field: str, value: object) -> int:
@@ -105,7 +105,7 @@ def _created(data: Mapping[str, Any]) -> str:
     return utc_from_epoch(int(value))
 
 
-def map_delivery(delivery: Delivery) -> Mapped:
+def map_delivery(delivery: VerifiedDelivery) -> Mapped:
     parsed = parse_object(delivery.raw)
     data = parsed.data
     field = duplicated(data, ("id", "type", "created", "data"))

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from webhook.errors import WebhookError
 from webhook.providers import stripe
-from webhook.providers.common import Delivery
+from webhook.providers.common import VerifiedDelivery
 from webhook.quarantine import QuarantinedEvent
 from webhook.reconcile.client import StripeEventsClient
 from webhook.reconcile.page import ListedEvent, parse_page
@@ -96,7 +96,7 @@ class Reconciler:
     def _record(self, event: ListedEvent, counts: Counts) -> None:
         counts.listed += 1
         received_at = utc_from_epoch(self._clock())
-        delivery = Delivery(raw=event.text.encode("utf-8"), headers={})
+        delivery = VerifiedDelivery(raw=event.text.encode("utf-8"), headers={})
         try:
             mapped = stripe.map_delivery(delivery)
         except WebhookError as exc:

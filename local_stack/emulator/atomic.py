@@ -6,7 +6,7 @@ same event can both pass `attribute_not_exists`. The handler relies on the real
 behaviour; this wrapper gives the emulator that behaviour, so concurrency tests
 test the handler and not moto's race. Other services stay fully threaded.
 
-Used by local_stack/moto_server.py (`python -m local_stack.moto_server -H 127.0.0.1 -p PORT`).
+Used by local_stack/emulator/server.py (`python -m local_stack.emulator.server -H 127.0.0.1 -p PORT`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from moto import server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 _DYNAMODB_LOCK = threading.Lock()
@@ -27,8 +26,3 @@ class AtomicDynamoDBApplication(DomainDispatcherApplication):
             with _DYNAMODB_LOCK:
                 return super().__call__(environ, start_response)  # type: ignore[no-any-return]
         return super().__call__(environ, start_response)  # type: ignore[no-any-return]
-
-
-if __name__ == "__main__":
-    server.DomainDispatcherApplication = AtomicDynamoDBApplication  # type: ignore[misc]
-    server.main()

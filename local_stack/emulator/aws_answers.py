@@ -3,7 +3,7 @@
 moto 5.2 differs from AWS in three ways that matter to the Function URL and the
 reserved-concurrency check; the stack follows AWS, so this wrapper (the test
 harness) gives the emulator AWS's answers instead of bending the Terraform
-(installed by local_stack/moto_server.py, the one moto wrapper of the stack, the
+(installed by local_stack/emulator/server.py, the one moto wrapper of the stack, the
 Terraform tests and the benchmark):
 
 * Lambda AddPermission with a statement id the function's policy already holds:

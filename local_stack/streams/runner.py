@@ -1,9 +1,9 @@
-"""The publisher fed by the emulator's streams: `python -m local_stack.stream_runner --function-name NAME --zip PATH`.
+"""The publisher fed by the emulator's streams: `python -m local_stack.streams.runner --function-name NAME --zip PATH`.
 
 What Lambda's event source mappings do for a function on AWS, as one local process: the
 function's mappings are read back from the emulator (ListEventSourceMappings), the
-stream poller (stream_poller.py) reads the mapped DynamoDB streams and invokes the
-function on AWS's own runtime (runtime.py: aws-lambda-rie + awslambdaric over the zip
+stream poller (poller.py) reads the mapped DynamoDB streams and invokes the
+function on AWS's own runtime (local_stack.runtime: aws-lambda-rie + awslambdaric over the zip
 Terraform built, the same execution environments as the local Function URL's), and
 sends invocation records to the mapping's on-failure queue.
 
@@ -27,26 +27,19 @@ from pathlib import Path
 from typing import IO, Any
 
 from local_stack import iam
-from local_stack.runtime import (
-    EnvironmentGone,
-    EnvironmentPool,
-    ExecutionEnvironment,
-    LogRouter,
-    extract_code,
-    find_rie,
-    lambda_environment,
-    read_function_spec,
-    zip_sha256,
-)
-from local_stack.stream_poller import (
+from local_stack.runtime.logs import LogRouter
+from local_stack.runtime.pool import EnvironmentPool
+from local_stack.runtime.rie import EnvironmentGone, ExecutionEnvironment, find_rie
+from local_stack.runtime.spec import extract_code, lambda_environment, read_function_spec, zip_sha256
+from local_stack.streams.mapping import (
     FunctionError,
     InvokeError,
     Invoker,
     MappingSettings,
-    StreamPoller,
     read_mappings,
     sqs_failure_sender,
 )
+from local_stack.streams.poller import StreamPoller
 
 
 def log(message: str) -> None:
@@ -80,7 +73,7 @@ def pool_invoker(pool: EnvironmentPool) -> Invoker:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m local_stack.stream_runner", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m local_stack.streams.runner", description=__doc__.split("\n\n")[0])
     parser.add_argument("--function-name", required=True, help="the mapped function (as deployed to the emulator)")
     parser.add_argument("--zip", required=True, type=Path, help="the deployment package Terraform built and uploaded")
     parser.add_argument("--endpoint-url", help="emulator endpoint (default: $AWS_ENDPOINT_URL)")

@@ -7,7 +7,7 @@ PutItem/UpdateItem request — and empties the shard's record list after a succe
 invoke. On AWS a write never waits for a consumer and a stream keeps its records for 24
 hours, whoever reads them. With :func:`install`, ``add`` only appends: the records stay
 in the shard and are read with GetShardIterator/GetRecords, as Lambda's pollers do
-(local_stack/stream_poller.py is that poller here).
+(local_stack/streams/ is that poller here).
 
 With IAM enforced (local_stack/iam.py) moto evaluates a DynamoDB Streams call against the
 resource ``*``, so a least-privilege statement on one stream ARN (the publisher's role)

@@ -29,7 +29,6 @@ The ways this differs from the managed mapping are listed in local_stack/README.
 
 from __future__ import annotations
 
-import base64
 import json
 import sys
 import time
@@ -39,189 +38,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-JsonObject = dict[str, Any]
-REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
-RETRIES_EXHAUSTED = "RetryAttemptsExhausted"
-RECORD_TOO_OLD = "RecordAgeExceeded"
-
-
-class FunctionError(Exception):
-    """The function ran and failed (an error document, a timeout, a runtime exit)."""
-
-
-class InvokeError(Exception):
-    """The function could not be invoked at all; like Lambda, retried without counting."""
-
-
-class DestinationError(Exception):
-    """The on-failure destination is not an SQS queue or SNS topic this poller can reach."""
-
-
-# Invoker: the event JSON in, the function's result JSON out; raises FunctionError or InvokeError.
-Invoker = Callable[[bytes], bytes]
-# Sends one invocation record (JSON text) to the on-failure destination named by its ARN.
-FailureSender = Callable[[str, str], None]
-
-
-@dataclass(frozen=True)
-class MappingSettings:
-    """One DynamoDB event source mapping, as the Lambda API describes it."""
-
-    uuid: str
-    function_arn: str
-    stream_arn: str
-    batch_size: int
-    starting_position: str
-    report_item_failures: bool
-    bisect_on_error: bool
-    maximum_retry_attempts: int  # -1: until the record expires
-    maximum_record_age_seconds: int  # -1: until the record expires
-    on_failure_destination: str | None
-
-    @classmethod
-    def from_api(cls, config: Mapping[str, Any]) -> MappingSettings:
-        """From one ``EventSourceMappings`` entry; absent settings take Lambda's defaults."""
-        destination = ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-
-        def number(name: str, default: int) -> int:
-            value = config.get(name)
-            return default if value is None else int(value)
-
-        return cls(
-            uuid=str(config["UUID"]),
-            function_arn=str(config["FunctionArn"]),
-            stream_arn=str(config["EventSourceArn"]),
-            batch_size=number("BatchSize", 100),
-            starting_position=str(config.get("StartingPosition") or "TRIM_HORIZON"),
-            report_item_failures=REPORT_BATCH_ITEM_FAILURES in (config.get("FunctionResponseTypes") or []),
-            bisect_on_error=bool(config.get("BisectBatchOnFunctionError")),
-            maximum_retry_attempts=number("MaximumRetryAttempts", -1),
-            maximum_record_age_seconds=number("MaximumRecordAgeInSeconds", -1),
-            on_failure_destination=str(destination) if destination else None,
-        )
-
-    @property
-    def region(self) -> str:
-        return self.stream_arn.split(":")[3]
-
-
-def read_mappings(lambda_client: Any, function_arn: str | None = None) -> list[MappingSettings]:
-    """The enabled DynamoDB stream mappings (of the function ``function_arn`` when given).
-
-    Every mapping is listed and filtered here: moto matches ``FunctionName`` only against the
-    name or ARN the mapping was created with (Terraform passes the ARN), where AWS accepts either.
-    """
-    mappings: list[MappingSettings] = []
-    for page in lambda_client.get_paginator("list_event_source_mappings").paginate():
-        for config in page.get("EventSourceMappings", []):
-            arn = str(config.get("EventSourceArn", ""))
-            if ":dynamodb:" not in arn or "/stream/" not in arn or config.get("State", "Enabled") != "Enabled":
-                continue
-            if function_arn and str(config.get("FunctionArn", "")).removesuffix(":$LATEST") != function_arn:
-                continue
-            mappings.append(MappingSettings.from_api(config))
-    return mappings
-
-
-# --------------------------------------------------------------------------- records
-
-
-def _wire_value(value: Mapping[str, Any]) -> JsonObject:
-    """An attribute value as DynamoDB's JSON carries it: binary as base64 text, not bytes."""
-    (kind, inner), *_ = value.items()
-    if kind == "B":
-        return {"B": base64.b64encode(bytes(inner)).decode("ascii")}
-    if kind == "BS":
-        return {"BS": [base64.b64encode(bytes(part)).decode("ascii") for part in inner]}
-    if kind == "M":
-        return {"M": {name: _wire_value(part) for name, part in inner.items()}}
-    if kind == "L":
-        return {"L": [_wire_value(part) for part in inner]}
-    return {kind: inner}
-
-
-def _wire_image(image: Mapping[str, Any]) -> JsonObject:
-    return {name: _wire_value(value) for name, value in image.items()}
-
-
-def _epoch_seconds(value: Any) -> int:
-    return int(value.timestamp()) if isinstance(value, datetime) else int(value)
-
-
-def lambda_record(record: Mapping[str, Any], stream_arn: str) -> JsonObject:
-    """A GetRecords record (boto3's parsed form) -> one ``Records`` entry of Lambda's event."""
-    stream = record["dynamodb"]
-    dynamodb: JsonObject = {"ApproximateCreationDateTime": _epoch_seconds(stream["ApproximateCreationDateTime"])}
-    for name in ("Keys", "NewImage", "OldImage"):
-        if name in stream:
-            dynamodb[name] = _wire_image(stream[name])
-    dynamodb.update(
-        SequenceNumber=str(stream["SequenceNumber"]),
-        SizeBytes=int(stream.get("SizeBytes", 0)),
-        StreamViewType=stream.get("StreamViewType"),
-    )
-    return {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": stream_arn.split(":")[3],  # moto writes us-east-1 whatever the region
-        "dynamodb": dynamodb,
-        "eventSourceARN": stream_arn,
-    }
-
-
-def _sequence(record: Mapping[str, Any]) -> str:
-    return str(record["dynamodb"]["SequenceNumber"])
-
-
-def _iso_seconds(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# --------------------------------------------------------------------------- one shard
-
-
-class ShardReader:
-    """Reads one shard in order with GetShardIterator/GetRecords, from where it last stopped."""
-
-    def __init__(self, streams: Any, stream_arn: str, shard_id: str, starting_position: str) -> None:
-        self.streams, self.stream_arn, self.shard_id = streams, stream_arn, shard_id
-        self.starting_position = starting_position
-        self.last_read: str | None = None  # the sequence number of the last record read
-        self.iterator: str | None = None
-        self.closed = False  # a closed shard answered without a next iterator
-
-    def _new_iterator(self) -> str:
-        kwargs: JsonObject = {"StreamArn": self.stream_arn, "ShardId": self.shard_id}
-        if self.last_read is None:
-            kwargs["ShardIteratorType"] = self.starting_position
-        else:
-            kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=self.last_read)
-        return str(self.streams.get_shard_iterator(**kwargs)["ShardIterator"])
-
-    def read(self, limit: int) -> list[JsonObject]:
-        """Up to ``limit`` records after the last one read (fewer when the shard has no more yet)."""
-        records: list[JsonObject] = []
-        while len(records) < limit and not self.closed:
-            if self.iterator is None:
-                self.iterator = self._new_iterator()
-            try:
-                answer = self.streams.get_records(ShardIterator=self.iterator, Limit=min(limit - len(records), 1000))
-            except Exception as exc:
-                if getattr(exc, "response", {}).get("Error", {}).get("Code") == "ExpiredIteratorException":
-                    self.iterator = None  # 15 minutes on AWS: start again after the last record read
-                    continue
-                raise
-            got = answer.get("Records", [])
-            self.iterator = answer.get("NextShardIterator")
-            self.closed = self.iterator is None
-            records.extend(got)
-            if got:
-                self.last_read = _sequence(got[-1])
-            else:
-                break
-        return records
+from local_stack.streams.mapping import (
+    RECORD_TOO_OLD,
+    RETRIES_EXHAUSTED,
+    FailureSender,
+    FunctionError,
+    InvokeError,
+    Invoker,
+    JsonObject,
+    MappingSettings,
+)
+from local_stack.streams.records import ShardReader, epoch_seconds, iso_seconds, lambda_record, sequence_number
 
 
 @dataclass
@@ -295,7 +122,7 @@ class ShardConsumer:
         now = self.clock()
         count = 0
         for record in batch:
-            if now - _epoch_seconds(record["dynamodb"]["ApproximateCreationDateTime"]) <= limit:
+            if now - epoch_seconds(record["dynamodb"]["ApproximateCreationDateTime"]) <= limit:
                 break
             count += 1
         return count
@@ -326,7 +153,7 @@ class ShardConsumer:
         failures = document.get("batchItemFailures") if isinstance(document, dict) else None
         if not failures:  # null / empty response or list: the whole batch succeeded
             return _Attempt(failed_from=None, function_error=False)
-        positions = {_sequence(record): index for index, record in enumerate(batch)}
+        positions = {sequence_number(record): index for index, record in enumerate(batch)}
         indexes: list[int] = []
         for failure in failures if isinstance(failures, list) else [None]:
             identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
@@ -337,7 +164,7 @@ class ShardConsumer:
         return _Attempt(failed_from=min(indexes), function_error=False)
 
     def _discard(self, records: Sequence[Mapping[str, Any]], condition: str, retries: int) -> None:
-        first, last = _sequence(records[0]), _sequence(records[-1])
+        first, last = sequence_number(records[0]), sequence_number(records[-1])
         destination = self.mapping.on_failure_destination
         if destination is None:
             self.log(
@@ -349,7 +176,7 @@ class ShardConsumer:
 
     def _invocation_record(self, records: Sequence[Mapping[str, Any]], condition: str, retries: int) -> JsonObject:
         """The document Lambda sends to a stream mapping's on-failure destination (no records in it)."""
-        arrivals = [_epoch_seconds(record["dynamodb"]["ApproximateCreationDateTime"]) for record in records]
+        arrivals = [epoch_seconds(record["dynamodb"]["ApproximateCreationDateTime"]) for record in records]
         now = datetime.fromtimestamp(self.clock(), UTC)
         return {
             "requestContext": {
@@ -363,10 +190,10 @@ class ShardConsumer:
             "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
             "DDBStreamBatchInfo": {
                 "shardId": self.shard_id,
-                "startSequenceNumber": _sequence(records[0]),
-                "endSequenceNumber": _sequence(records[-1]),
-                "approximateArrivalOfFirstRecord": _iso_seconds(min(arrivals)),
-                "approximateArrivalOfLastRecord": _iso_seconds(max(arrivals)),
+                "startSequenceNumber": sequence_number(records[0]),
+                "endSequenceNumber": sequence_number(records[-1]),
+                "approximateArrivalOfFirstRecord": iso_seconds(min(arrivals)),
+                "approximateArrivalOfLastRecord": iso_seconds(max(arrivals)),
                 "batchSize": len(records),
                 "streamArn": self.mapping.stream_arn,
             },
@@ -430,20 +257,3 @@ class StreamPoller:
             except Exception as exc:  # the emulator or a queue is unreachable: records stay pending
                 log(f"stream poller: {type(exc).__name__}: {exc}; trying again")
             time.sleep(idle_seconds)
-
-
-def sqs_failure_sender(sqs: Any, sns: Any = None) -> FailureSender:
-    """Send invocation records to an SQS queue (or SNS topic) named by its ARN, as Lambda does."""
-
-    def send(destination_arn: str, body: str) -> None:
-        parts = destination_arn.split(":")
-        if len(parts) < 6 or parts[2] not in ("sqs", "sns") or (parts[2] == "sns" and sns is None):
-            raise DestinationError("on-failure destination must be an SQS queue or an SNS topic")
-        if parts[2] == "sns":
-            sns.publish(TopicArn=destination_arn, Message=body)
-            return
-        # The URL from the ARN, as Lambda needs no sqs:GetQueueUrl (only sqs:SendMessage) for it.
-        url = f"{str(sqs.meta.endpoint_url).rstrip('/')}/{parts[4]}/{parts[5]}"
-        sqs.send_message(QueueUrl=url, MessageBody=body)
-
-    return send

@@ -1,10 +1,10 @@
-"""moto server as the local stack runs it: `python -m local_stack.moto_server -H 127.0.0.1 -p PORT`.
+"""moto server as the local stack runs it: `python -m local_stack.emulator.server -H 127.0.0.1 -p PORT`.
 
 Same flags as `moto_server`. AWS's answers for Lambda AddPermission and Service
-Quotas (moto_aws_answers.py), and four things on top of moto 5.2.5, each because moto
+Quotas (aws_answers.py), and four things on top of moto 5.2.5, each because moto
 differs from AWS in a way the harness must not inherit:
 
-1. DynamoDB requests run one at a time (moto_atomic.py): moto's conditional writes
+1. DynamoDB requests run one at a time (atomic.py): moto's conditional writes
    are not atomic under concurrency, DynamoDB's are.
 2. Resource ARNs for IAM. With IAM enforced (INITIAL_NO_AUTH_ACTION_COUNT, see
    iam.py) moto evaluates identity policies, but for every service except SQS, IAM
@@ -45,8 +45,8 @@ from moto.events.responses import EventsHandler
 from moto.iam.access_control import IAMRequestBase
 from moto.ssm.responses import SimpleSystemManagerResponse
 
-from local_stack import moto_aws_answers, moto_streams
-from local_stack.moto_atomic import AtomicDynamoDBApplication
+from local_stack.emulator import aws_answers, streams
+from local_stack.emulator.atomic import AtomicDynamoDBApplication
 
 _DENIED_MESSAGE = re.compile(rb"<Message>(.*?)</Message>", re.DOTALL)
 _ERROR_CODE = re.compile(rb"<Code>(AccessDenied|InvalidClientTokenId|SignatureDoesNotMatch)</Code>")
@@ -141,9 +141,9 @@ def _create_aws_request_with_empty_body(self: IAMRequestBase) -> AWSRequest:
 
 
 def install() -> None:
-    """Apply the four changes, and moto_aws_answers' (Lambda policy, Service Quotas), to moto in this process."""
-    moto_aws_answers.install()
-    moto_streams.install()  # stream records stay for a poller (moto_streams.py)
+    """Apply the four changes, and aws_answers' (Lambda policy, Service Quotas), to moto in this process."""
+    aws_answers.install()
+    streams.install()  # stream records stay for a poller (emulator/streams.py)
     IAMRequestBase._create_aws_request = _create_aws_request_with_empty_body  # type: ignore[method-assign]
     DynamoHandler._determine_resource = _dynamodb_resource  # type: ignore[attr-defined]
     SimpleSystemManagerResponse._determine_resource = _ssm_resource  # type: ignore[attr-defined]
