@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from iamdocs import ACCOUNT, OPERATOR_ROLE, PARTITION, Documents
-from test_policy_evaluation import ROWS, replace, run_simulations, simulation
+from tests.iam.iamdocs import ACCOUNT, OPERATOR_ROLE, PARTITION, Documents
+from tests.iam.test_policy_evaluation import ROWS, replace, run_simulations, simulation
 
 ACCESS_ROWS = [
     "securestring-via-ssm",

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from harness import AwsEmulator, copy_root_module, terraform_binary
 
-from local_stack.cbor_shim import CborShim
+from local_stack.emulator.cbor import CborProxy
+from tests.terraform.harness import Emulator, copy_root_module, terraform_binary
 
 ACCOUNT = "123456789012"  # moto's account
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/payments-deploy"
@@ -42,8 +42,8 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             }
         )
     )
-    with AwsEmulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator:
-        shim = CborShim(emulator.endpoint, "cloudwatch")
+    with Emulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator:
+        shim = CborProxy(emulator.endpoint, "cloudwatch")
         with shim:
             env = {
                 **os.environ,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from harness import ROOT, Planner
+from tests.terraform.harness import ROOT, Planner
 
 SUFFIX = "prod1"
 APPLIED_QUOTA_CHECK = "module.lambda.check.applied_concurrency_quota_was_read"

@@ -20,15 +20,15 @@ from pathlib import Path
 
 import boto3
 import pytest
-from harness import AwsEmulator, copy_root_module, terraform_binary
 
-from local_stack.cbor_shim import CborShim
+from local_stack.emulator.cbor import CborProxy
+from tests.terraform.harness import Emulator, copy_root_module, terraform_binary
 
 SUFFIX = "plan2"
 
 
 class Runner:
-    def __init__(self, workdir: Path, emulator: AwsEmulator, shim: CborShim) -> None:
+    def __init__(self, workdir: Path, emulator: Emulator, shim: CborProxy) -> None:
         self.workdir = copy_root_module(workdir)
         (self.workdir / "runner.auto.tfvars.json").write_text(json.dumps({"environment_suffix": SUFFIX}))
         self.env = {
@@ -58,7 +58,7 @@ def hand_over(source: Runner, target: Runner, plan: str) -> None:
     shutil.rmtree(target.workdir / "build", ignore_errors=True)
 
 
-def deployed_code_sha(emulator: AwsEmulator) -> str:
+def deployed_code_sha(emulator: Emulator) -> str:
     client = boto3.client(
         "lambda",
         endpoint_url=emulator.endpoint,
@@ -81,10 +81,10 @@ def planned_hash(runner: Runner, plan: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def runners(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runner, Runner, AwsEmulator]]:
+def runners(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runner, Runner, Emulator]]:
     workroot = tmp_path_factory.mktemp("saved-plan")
-    with AwsEmulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator:
-        shim = CborShim(emulator.endpoint, "cloudwatch")
+    with Emulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator:
+        shim = CborProxy(emulator.endpoint, "cloudwatch")
         with shim:
             planner, applier = Runner(workroot / "a", emulator, shim), Runner(workroot / "b", emulator, shim)
             for runner in (planner, applier):
@@ -96,7 +96,7 @@ def runners(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runner, 
 
 
 def test_first_deployment_planned_on_one_runner_applies_on_another(
-    runners: tuple[Runner, Runner, AwsEmulator],
+    runners: tuple[Runner, Runner, Emulator],
 ) -> None:
     planner, applier, emulator = runners
     planner.ok("plan", "-input=false", "-no-color", "-out=first.tfplan")
@@ -106,7 +106,7 @@ def test_first_deployment_planned_on_one_runner_applies_on_another(
 
 
 def test_a_code_change_planned_on_one_runner_applies_on_another(
-    runners: tuple[Runner, Runner, AwsEmulator],
+    runners: tuple[Runner, Runner, Emulator],
 ) -> None:
     planner, applier, emulator = runners
     for runner in (planner, applier):  # the same commit checked out on both runners
@@ -124,7 +124,7 @@ def test_a_code_change_planned_on_one_runner_applies_on_another(
     assert base64.b64encode(hashlib.sha256(package.read_bytes()).digest()).decode() == after
 
 
-def test_configuration_changes_and_a_recreated_function(runners: tuple[Runner, Runner, AwsEmulator]) -> None:
+def test_configuration_changes_and_a_recreated_function(runners: tuple[Runner, Runner, Emulator]) -> None:
     """A configuration-only update reads no zip: it applies on a runner without build/.
     The one case the rebuild does not cover - a function created again from an unchanged
     package - fails naming the zip; planned with the package replaced too (README), it applies."""

@@ -22,7 +22,8 @@ from typing import Any
 
 import boto3
 import pytest
-from harness import AwsEmulator, Stack
+
+from tests.terraform.harness import Emulator, Stack
 
 SUFFIX = "day2"
 SECRETS = {
@@ -39,7 +40,7 @@ KEY_WARNING = "not encrypted with the stack's key"
 
 
 class Applied:
-    def __init__(self, stack: Stack, emulator: AwsEmulator) -> None:
+    def __init__(self, stack: Stack, emulator: Emulator) -> None:
         self.stack = stack
         self.outputs = stack.outputs()
         self.ssm = self.client("ssm", emulator)
@@ -47,7 +48,7 @@ class Applied:
         self.plans = 0
 
     @staticmethod
-    def client(service: str, emulator: AwsEmulator) -> Any:
+    def client(service: str, emulator: Emulator) -> Any:
         return boto3.client(
             service,
             endpoint_url=emulator.endpoint,
@@ -132,7 +133,7 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Applied]:
     workroot: Path = tmp_path_factory.mktemp("day2")
     tf_vars = {"environment_suffix": SUFFIX, "stripe_reconciliation_enabled": True}
     with (
-        AwsEmulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator,
+        Emulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator,
         Stack(emulator, workroot / "stack", tf_vars) as stack,
     ):
         stack.apply()
