@@ -53,6 +53,8 @@ module "kms" {
   description             = "Encrypts the ${local.name} payment webhook table, logs, function environment, signing secret and quarantine queue."
   deletion_window_in_days = var.kms_deletion_window_days
   log_group_names         = concat([local.log_group_name, local.publisher_log_group_name], local.reconciler_enabled ? [local.reconciler_log_group_name] : [])
+  secret_reader_role_arns = local.secret_reader_role_arns
+  operator_role_arns      = var.operator_role_arns
 
   tags = local.tags
 }
@@ -91,6 +93,7 @@ module "quarantine" {
   name                      = "${local.name}-quarantine"
   kms_key_arn               = module.kms.key_arn
   message_retention_seconds = var.quarantine_retention_days * 86400
+  operator_role_arns        = var.operator_role_arns
 
   tags = local.tags
 }
@@ -128,6 +131,8 @@ module "lambda" {
   signature_tolerance_seconds = var.signature_tolerance_seconds
   quarantine_queue_url        = module.quarantine.queue_url
   event_retention_days        = var.event_retention_days
+  application_log_level       = var.lambda_application_log_level
+  system_log_level            = var.lambda_system_log_level
   secret_parameters = {
     for key, provider in local.enabled : key => {
       name                 = provider.name
@@ -162,6 +167,8 @@ module "events_out" {
   batch_size                 = var.publisher_batch_size
   maximum_retry_attempts     = var.publisher_maximum_retry_attempts
   maximum_record_age_seconds = var.publisher_maximum_record_age_seconds
+  application_log_level      = var.lambda_application_log_level
+  system_log_level           = var.lambda_system_log_level
 
   tags = local.tags
 }
@@ -187,6 +194,7 @@ module "alarms" {
   reconciler_log_group_name           = local.reconciler_enabled ? module.reconciler[0].log_group_name : null
   dashboard_enabled                   = var.dashboard_enabled
   alarm_sns_topic_arn                 = var.alarm_sns_topic_arn
+  reserved_concurrency                = var.reserved_concurrency
 
   tags = local.tags
 }
@@ -212,6 +220,22 @@ module "reconciler" {
   api_base                = var.stripe_api_base
   api_version             = var.stripe_api_version
   schedule_expression     = var.stripe_reconcile_schedule
+  application_log_level   = var.lambda_application_log_level
+  system_log_level        = var.lambda_system_log_level
 
   tags = local.tags
+}
+
+# The roles that read SSM SecureStrings, by ARN built from their names (known at
+# plan time, so the key policy is too): the receiver (signing secrets) and the
+# reconciler (Stripe API key). A new function that reads a secret adds its role here.
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  role_arn_prefix = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/"
+  secret_reader_role_arns = concat(
+    ["${local.role_arn_prefix}${local.name}-lambda"],
+    local.reconciler_enabled ? ["${local.role_arn_prefix}${local.name}-reconciler-role"] : [],
+  )
 }

@@ -39,12 +39,12 @@ output "lambda_role_arn" {
 }
 
 output "webhook_secret_parameter_name" {
-  description = "SSM Parameter Store SecureString that holds the Standard Webhooks signing secret(s), whitespace-separated (null when `standard` is not enabled). Set it after the first apply: aws ssm put-parameter --overwrite --type SecureString --key-id <kms_key_arn> --name <this> --value whsec_..."
+  description = "SSM Parameter Store SecureString that holds the Standard Webhooks signing secret(s), whitespace-separated (null when `standard` is not enabled). Terraform creates it with a placeholder (write-only, never in state); put the secret after the first apply with its secret_put_commands entry: aws ssm put-parameter --overwrite --type SecureString --key-id <kms_key_arn> --name <this> --value file://<file holding whsec_...>."
   value       = lookup(module.lambda.secret_parameter_names, "standard", null)
 }
 
 output "provider_secret_parameter_names" {
-  description = "SecureString of each enabled provider, by provider (standard, stripe, adyen). Put each secret after the first apply: aws ssm put-parameter --overwrite --type SecureString --key-id <kms_key_arn> --name <this> --value <secret>. Terraform writes only a placeholder and keeps no value in state."
+  description = "SecureString of each enabled provider, by provider (standard, stripe, adyen). Terraform creates each with a write-only placeholder and then manages only its name and tags (README \"Secrets: day-2 operations\"); put each secret after the first apply with its secret_put_commands entry: aws ssm put-parameter --overwrite --type SecureString --key-id <kms_key_arn> --name <this> --value file://<file>. No value is in Terraform's plan or state."
   value       = module.lambda.secret_parameter_names
 }
 
@@ -116,4 +116,9 @@ output "reconciler_function_name" {
 output "stripe_api_key_parameter_name" {
   description = "SecureString to put the restricted Stripe API key (read access to Events) in; null when reconciliation is off."
   value       = local.reconciler_enabled ? module.reconciler[0].api_key_parameter_name : null
+}
+
+output "secret_put_commands" {
+  description = "For each enabled provider (and `stripe-api-key` when reconciliation is on), the AWS CLI command that puts its signing secret(s) (whitespace-separated) into its SecureString with the stack's key, reading the value from a file (umask 077; never type a secret on a command line). Run it again to rotate."
+  value       = merge(module.lambda.secret_put_commands, [for reconciler in module.reconciler : reconciler.api_key_put_command]...)
 }

@@ -303,3 +303,29 @@ variable "stripe_api_version" {
   type        = string
   default     = null
 }
+
+variable "operator_role_arns" {
+  description = "IAM role ARNs of the operators: the only principals besides the functions that may decrypt the signing secrets through SSM, and the only ones that may receive (replay) quarantined events. Empty: no one but the functions reads a secret, and nobody receives from the quarantine."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.operator_role_arns : can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/", arn))])
+    error_message = "operator_role_arns must hold IAM role ARNs (arn:<partition>:iam::<account>:role/<name>)."
+  }
+}
+
+variable "lambda_application_log_level" {
+  description = "Lambda log-level filter for the functions' own lines (log format JSON; the receiver, the publisher and the reconciler): TRACE, DEBUG or INFO. Their JSON lines have no level field, so Lambda counts it as INFO; the delivery metrics and alarms read that line."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+}
+
+variable "lambda_system_log_level" {
+  description = "Lambda log-level filter for its platform events of the three functions (log format JSON): WARN (default) drops START, END and REPORT of every invocation (README: what it saves per event); INFO keeps them."
+  type        = string
+  default     = "WARN"
+  nullable    = false
+}

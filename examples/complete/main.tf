@@ -18,6 +18,7 @@ module "webhook" {
   quarantine_retention_days   = 7
   alarm_sns_topic_arn         = "arn:aws:sns:eu-west-1:123456789012:payments-oncall"
   enabled_providers           = ["standard", "stripe"]
+  operator_role_arns          = var.operator_role_arns
 
   tags = {
     CostCenter = "payments"

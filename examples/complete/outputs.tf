@@ -19,11 +19,16 @@ output "provider_endpoint_urls" {
 }
 
 output "provider_secret_parameter_names" {
-  description = "Put each provider's signing secret here after the first apply (with --key-id <kms_key_arn>)."
+  description = "Each provider's SecureString (created by Terraform with a write-only placeholder): put each secret after the first apply with secret_put_commands (with --key-id <kms_key_arn>)."
   value       = module.webhook.provider_secret_parameter_names
 }
 
 output "payments_table_name" {
   description = "The current status of each payment."
   value       = module.webhook.payments_table_name
+}
+
+output "secret_put_commands" {
+  description = "The command that puts each provider's signing secret from a file, with the stack's key (run once per provider after the first apply, and again to rotate)."
+  value       = module.webhook.secret_put_commands
 }

@@ -27,3 +27,9 @@ variable "default_tags" {
   type        = map(string)
   default     = { Owner = "payments-team" }
 }
+
+variable "operator_role_arns" {
+  description = "Roles of the people who may read the signing secrets back and replay quarantined events."
+  type        = list(string)
+  default     = []
+}

@@ -211,9 +211,14 @@ resource "aws_lambda_function" "this" {
     mode = "Active"
   }
 
+  # JSON, as the receiver's (modules/lambda): the function's one JSON line per
+  # batch or run is shipped unchanged and counts as INFO; WARN drops Lambda's
+  # START/END/REPORT events.
   logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.this.name
+    log_format            = "JSON"
+    application_log_level = var.application_log_level
+    system_log_level      = var.system_log_level
+    log_group             = aws_cloudwatch_log_group.this.name
   }
 
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]

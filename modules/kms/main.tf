@@ -9,8 +9,15 @@ locals {
   dns_suffix = data.aws_partition.current.dns_suffix
   account    = "arn:${local.partition}:iam::${local.account_id}:root"
 
-  # Service endpoints as kms:ViaService names them, in this partition.
-  via_services = [for service in var.services : "${service}.${local.region}.${local.dns_suffix}"]
+  # Service endpoints as kms:ViaService names them, in this partition. SSM is
+  # not among the services the account may use the key through for any principal:
+  # it holds the signing secrets, decrypted only for the roles named below.
+  via_services = [for service in var.services : "${service}.${local.region}.${local.dns_suffix}" if service != "ssm"]
+  via_ssm      = "ssm.${local.region}.${local.dns_suffix}"
+  ssm_enabled  = contains(var.services, "ssm")
+  # Who may decrypt a SecureString under this key: the functions that verify
+  # signatures (and read the Stripe API key) and the named operators.
+  secret_decrypters = distinct(concat(var.secret_reader_role_arns, var.operator_role_arns))
 
   # Explicit key-administration actions instead of kms:*; PutKeyPolicy stays so
   # the account can never lock itself out of the key. kms:CreateGrant is not
@@ -87,9 +94,11 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
-  # Lambda (environment variables), DynamoDB (table SSE), SSM (the signing
-  # secrets) and SQS (the quarantine queue) use the key on behalf of principals
-  # of this account; IAM policies still decide which principal may call them.
+  # Lambda (environment variables), DynamoDB (table SSE) and SQS (the quarantine
+  # and the events queues) use the key on behalf of principals of this account;
+  # IAM policies still decide which principal may call them. SSM is not here: a
+  # role with kms:Decrypt and ssm:GetParameter on * (power users, CI) would read
+  # the signing secrets and could forge "payment succeeded" events.
   statement {
     sid       = "AccountServicesUseKey"
     effect    = "Allow"
@@ -111,6 +120,72 @@ data "aws_iam_policy_document" "this" {
       test     = "StringEquals"
       variable = "kms:CallerAccount"
       values   = [local.account_id]
+    }
+  }
+
+  # Anyone of the account whose IAM policy allows it may *encrypt* through SSM
+  # (put a secret; PutParameter never decrypts). Reading one back is below.
+  dynamic "statement" {
+    for_each = local.ssm_enabled ? [1] : []
+    content {
+      sid       = "AccountEncryptsSecretsThroughSsm"
+      effect    = "Allow"
+      actions   = ["kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = [local.account]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.via_ssm]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:CallerAccount"
+        values   = [local.account_id]
+      }
+    }
+  }
+
+  # Decrypting a SecureString: only the secret readers and the operators, by the
+  # role ARN (aws:PrincipalArn is the role's ARN for every session of the role,
+  # and a condition, unlike a principal, does not need the role to exist yet).
+  # Their IAM policies must allow kms:Decrypt as well.
+  dynamic "statement" {
+    for_each = local.ssm_enabled && length(local.secret_decrypters) > 0 ? [1] : []
+    content {
+      sid       = "SecretReadersDecryptThroughSsm"
+      effect    = "Allow"
+      actions   = ["kms:Decrypt"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = [local.account]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.via_ssm]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:CallerAccount"
+        values   = [local.account_id]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = local.secret_decrypters
+      }
     }
   }
 

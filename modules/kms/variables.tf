@@ -42,9 +42,31 @@ variable "log_group_names" {
 }
 
 variable "services" {
-  description = "AWS services (endpoint prefixes) that may use the key on behalf of principals of this account."
+  description = "AWS services (endpoint prefixes) that may use the key on behalf of principals of this account. `ssm` only encrypts for the account; decryption through SSM is for secret_reader_role_arns and operator_role_arns alone."
   type        = list(string)
   default     = ["lambda", "dynamodb", "ssm", "sqs"]
+}
+
+variable "secret_reader_role_arns" {
+  description = "IAM role ARNs (the functions' execution roles) that decrypt the stack's SSM SecureStrings through SSM. More function roles are added to this list."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.secret_reader_role_arns : can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/", arn))])
+    error_message = "secret_reader_role_arns must hold IAM role ARNs (arn:<partition>:iam::<account>:role/<name>)."
+  }
+}
+
+variable "operator_role_arns" {
+  description = "IAM role ARNs of the operators who may read the SSM SecureStrings back (besides the secret readers). Putting a secret needs no entry here."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.operator_role_arns : can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/", arn))])
+    error_message = "operator_role_arns must hold IAM role ARNs (arn:<partition>:iam::<account>:role/<name>)."
+  }
 }
 
 variable "tags" {

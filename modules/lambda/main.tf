@@ -1,22 +1,51 @@
 # Fixed file mode and no generated files keep the zip's hash the same on every
 # machine and run, so a plan shows no spurious code change.
+locals {
+  package_excludes = ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".mypy_cache", "**/.mypy_cache", "README.md"]
+}
+
+# Read at plan time: the package's hash (the functions' source_code_hash, known in
+# the plan). It writes its zip at plan time, on the runner that plans.
 data "archive_file" "this" {
   type             = "zip"
   source_dir       = var.source_dir
   output_path      = var.package_output_path
   output_file_mode = "0644"
-  excludes         = ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".mypy_cache", "**/.mypy_cache", "README.md"]
+  excludes         = local.package_excludes
 }
 
-# One SecureString per enabled provider. The value Terraform writes is a
-# placeholder; the operator puts the real secret with `aws ssm put-parameter
-# --overwrite --key-id <kms_key_arn>`. `value_wo` is write-only: Terraform sends
-# it to SSM once (when value_wo_version changes) and never stores it, and the
-# provider's refresh, which reads the parameter with decryption, keeps no value
-# in state either (`has_value_wo`). Until the secret is put every request on
-# that path is refused (5xx), never accepted. Keep name, description and key
-# fixed once deployed: hashicorp/aws 6.x re-puts the value on any such update
-# and, without a new value_wo_version, has none to put.
+# What the functions upload: the same zip, built again at apply time on the runner
+# that applies. A saved plan carries the configuration, not build outputs, so
+# `terraform plan -out` on one runner and `terraform apply <plan>` on a fresh one
+# found no zip. The path carries the package's hash: a code change replaces this
+# resource, whose Create writes the zip (same source, same bytes) before the
+# functions that read it are created or updated. README "Saved plans".
+resource "archive_file" "package" {
+  type             = "zip"
+  source_dir       = var.source_dir
+  output_path      = "${trimsuffix(var.package_output_path, ".zip")}-${substr(data.archive_file.this.output_sha256, 0, 16)}.zip"
+  output_file_mode = "0644"
+  excludes         = local.package_excludes
+}
+
+# One SecureString per enabled provider, encrypted with the stack's key. Terraform
+# creates it with a placeholder and the operator puts the real secret
+# (`secret_put_commands`: --key-id <the stack's key> --value file://...).
+# `value_wo` is write-only: sent once at create, never stored; the provider's
+# refresh reads the parameter with decryption but keeps no value in state while
+# `has_value_wo` is true. Until the secret is put, requests on that path answer
+# 500 secret_unavailable, never 2xx.
+#
+# Day 2. The provider's Update re-puts the value on any change except tags, and
+# it has none to put (value_wo is only sent when value_wo_version changes; the
+# state's value is empty): an edited description, a key_id that drifted (an
+# operator's put without --key-id moves the parameter to aws/ssm), tier or type
+# would make every later apply fail, and a value_wo_version that changes
+# (`terraform import` leaves it null) writes the placeholder over the live
+# secret (internal/service/ssm/parameter.go). So after create Terraform manages
+# only the name (a rename replaces the parameter: put the secret again) and the
+# tags; the check below says when the key is no longer the stack's.
+# README "Secrets: day-2 operations".
 resource "aws_ssm_parameter" "secret" {
   for_each = var.secret_parameters
 
@@ -28,12 +57,29 @@ resource "aws_ssm_parameter" "secret" {
   value_wo_version = 1
 
   tags = var.tags
+
+  lifecycle {
+    ignore_changes = [description, key_id, type, tier, allowed_pattern, data_type, value_wo_version]
+  }
 }
 
 # Before the providers were selectable the stack had one parameter.
 moved {
   from = aws_ssm_parameter.secret
   to   = aws_ssm_parameter.secret["standard"]
+}
+
+# ignore_changes keeps applies working when the key drifted; this says so
+# instead of hiding it (a warning: the function still reads the secret).
+check "secrets_use_the_stack_key" {
+  assert {
+    condition = alltrue([for parameter in aws_ssm_parameter.secret : parameter.key_id == var.kms_key_arn])
+    error_message = format(
+      "These signing-secret parameters are not encrypted with the stack's key (%s): %s. Put each again with its secret_put_commands entry (it passes --key-id).",
+      var.kms_key_arn,
+      join(", ", [for parameter in aws_ssm_parameter.secret : "${parameter.name} (${parameter.key_id})" if parameter.key_id != var.kms_key_arn]),
+    )
+  }
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -52,7 +98,7 @@ resource "aws_lambda_function" "this" {
   function_name    = var.function_name
   description      = "Verifies, validates and stores signed payment webhooks."
   role             = var.role_arn
-  filename         = data.archive_file.this.output_path
+  filename         = archive_file.package.output_path
   source_code_hash = data.archive_file.this.output_base64sha256
   handler          = "handler.handler"
   runtime          = var.runtime
@@ -84,9 +130,17 @@ resource "aws_lambda_function" "this" {
     mode = "Active"
   }
 
+  # JSON: Lambda's own platform events become JSON and are filtered by
+  # system_log_level (WARN drops START/END/REPORT, about 0.4 KB per request);
+  # the function's request line is already one JSON object on stdout, which
+  # Lambda ships unchanged and, having no "level" key, counts as INFO - so
+  # application_log_level must stay INFO or lower, or the metric filters and
+  # every alarm on them go blind (validated in variables.tf).
   logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.this.name
+    log_format            = "JSON"
+    application_log_level = var.application_log_level
+    system_log_level      = var.system_log_level
+    log_group             = aws_cloudwatch_log_group.this.name
   }
 
   # The log group must exist (with its retention and key) before the first
@@ -167,6 +221,29 @@ check "reserved_concurrency_fits_the_account" {
       data.aws_servicequotas_service_quota.concurrent_executions.value,
       max(data.aws_servicequotas_service_quota.concurrent_executions.value - 100, 0),
       max(data.aws_servicequotas_service_quota.concurrent_executions.value - 100, 0),
+    )
+  }
+}
+
+# The check above cannot tell this account's quota from AWS's default: when
+# GetServiceQuota answers NoSuchResource (no applied quota recorded), the aws
+# provider keeps the value of GetAWSDefaultServiceQuota without saying so - and
+# then the check passes on exactly the small accounts it exists for. The applied
+# quota's ARN names the account; the default's has an empty account field
+# (arn:aws:servicequotas:<region>::lambda/L-B99A9384), so this says which one the
+# check used. A warning, like the check above.
+check "applied_concurrency_quota_was_read" {
+  data "aws_servicequotas_service_quota" "applied_or_default" {
+    service_code = "lambda"
+    quota_code   = "L-B99A9384" # Concurrent executions
+  }
+
+  assert {
+    condition = var.reserved_concurrency == null || split(":", data.aws_servicequotas_service_quota.applied_or_default.arn)[4] != ""
+    error_message = format(
+      "Could not read this account's applied Lambda concurrency quota (Service Quotas GetServiceQuota for L-B99A9384 answered NoSuchResource), so the reserved_concurrency check used AWS's default of %d, which may not be this account's quota (new accounts often have 10). Read the real one with `aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions` before applying reserved_concurrency = %s.",
+      data.aws_servicequotas_service_quota.applied_or_default.default_value,
+      var.reserved_concurrency == null ? "null" : tostring(var.reserved_concurrency),
     )
   }
 }

@@ -25,10 +25,22 @@ output "secret_parameter_names" {
 
 output "package_path" {
   description = "Path of the zip that was uploaded."
-  value       = data.archive_file.this.output_path
+  value       = archive_file.package.output_path
 }
 
 output "package_base64sha256" {
   description = "Base64 SHA-256 of the zip (stable across machines)."
   value       = data.archive_file.this.output_base64sha256
+}
+
+output "secret_put_commands" {
+  description = "The AWS CLI command that puts each provider's secret(s), by provider key: the stack's key, the value read from a file (never typed on a command line)."
+  value = {
+    for key, parameter in var.secret_parameters : key => join(" ", [
+      "aws ssm put-parameter --overwrite --type SecureString",
+      "--region ${split(":", var.kms_key_arn)[3]} --key-id ${var.kms_key_arn}",
+      "--name ${parameter.name} --description '${replace(parameter.description, "'", "")}'",
+      "--value file://${key}-secret.txt",
+    ])
+  }
 }

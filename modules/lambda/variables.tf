@@ -118,3 +118,27 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "application_log_level" {
+  description = "Lambda's filter for the function's own log lines (JSON log format). The request line carries no level, so Lambda counts it as INFO: TRACE, DEBUG or INFO keep it; a higher level would drop every line the metric filters read."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO"], var.application_log_level)
+    error_message = "application_log_level must be TRACE, DEBUG or INFO: the function's request line counts as INFO, and the delivery metrics and alarms read it."
+  }
+}
+
+variable "system_log_level" {
+  description = "Lambda's filter for its own platform events (JSON log format): WARN drops the START, END and REPORT events of every invocation; INFO or DEBUG keep them (durations, init time, memory used)."
+  type        = string
+  default     = "WARN"
+  nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN"], var.system_log_level)
+    error_message = "system_log_level must be DEBUG, INFO or WARN."
+  }
+}

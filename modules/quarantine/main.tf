@@ -58,4 +58,28 @@ data "aws_iam_policy_document" "this" {
       values   = ["false"]
     }
   }
+
+  # Quarantined bodies are authentic payment events: only the operators read
+  # (and re-drive) them, whatever sqs:* an IAM policy of the account grants.
+  # Without operators nobody receives; the function only sends.
+  statement {
+    sid       = "OnlyOperatorsReceive"
+    effect    = "Deny"
+    actions   = ["sqs:ReceiveMessage", "sqs:PurgeQueue"]
+    resources = [local.queue_arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    dynamic "condition" {
+      for_each = length(var.operator_role_arns) > 0 ? [1] : []
+      content {
+        test     = "ArnNotEquals"
+        variable = "aws:PrincipalArn"
+        values   = var.operator_role_arns
+      }
+    }
+  }
 }

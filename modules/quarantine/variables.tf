@@ -41,6 +41,17 @@ variable "kms_data_key_reuse_period_seconds" {
   }
 }
 
+variable "operator_role_arns" {
+  description = "IAM role ARNs that may receive (and so replay or delete) quarantined events; everyone else is denied by the queue policy. Empty: nobody receives."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.operator_role_arns : can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/", arn))])
+    error_message = "operator_role_arns must hold IAM role ARNs (arn:<partition>:iam::<account>:role/<name>)."
+  }
+}
+
 variable "tags" {
   description = "Tags of every taggable resource of this module."
   type        = map(string)

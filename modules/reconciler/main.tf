@@ -23,6 +23,9 @@ locals {
 
 # Created like the signing secrets: a write-only placeholder, so the key never
 # reaches state; the operator puts the real key (README, "Reconciliation").
+# After create Terraform manages only the name and tags, for the reasons in
+# modules/lambda's aws_ssm_parameter.secret (any other update re-puts an empty
+# value, or the placeholder over the key); the check says when the key drifted.
 resource "aws_ssm_parameter" "this" {
   name             = var.api_key_parameter_name
   description      = var.api_key_parameter_description
@@ -32,6 +35,17 @@ resource "aws_ssm_parameter" "this" {
   value_wo_version = 1
 
   tags = var.tags
+
+  lifecycle {
+    ignore_changes = [description, key_id, type, tier, allowed_pattern, data_type, value_wo_version]
+  }
+}
+
+check "api_key_uses_the_stack_key" {
+  assert {
+    condition     = aws_ssm_parameter.this.key_id == var.kms_key_arn
+    error_message = "The Stripe API key parameter ${aws_ssm_parameter.this.name} is encrypted with ${aws_ssm_parameter.this.key_id}, not the stack's key ${var.kms_key_arn}. Put it again with its secret_put_commands entry (it passes --key-id)."
+  }
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -170,9 +184,14 @@ resource "aws_lambda_function" "this" {
     mode = "Active"
   }
 
+  # JSON, as the receiver's (modules/lambda): the function's one JSON line per
+  # batch or run is shipped unchanged and counts as INFO; WARN drops Lambda's
+  # START/END/REPORT events.
   logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.this.name
+    log_format            = "JSON"
+    application_log_level = var.application_log_level
+    system_log_level      = var.system_log_level
+    log_group             = aws_cloudwatch_log_group.this.name
   }
 
   lifecycle {

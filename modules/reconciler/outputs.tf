@@ -22,3 +22,15 @@ output "schedule_name" {
   description = "Name of the EventBridge Scheduler schedule that runs the reconciler."
   value       = aws_scheduler_schedule.this.name
 }
+
+output "api_key_put_command" {
+  description = "The AWS CLI command that puts the restricted Stripe API key, by key `stripe-api-key`: the stack's key, the value read from a file (never typed on a command line)."
+  value = {
+    "stripe-api-key" = join(" ", [
+      "aws ssm put-parameter --overwrite --type SecureString",
+      "--region ${local.region} --key-id ${var.kms_key_arn}",
+      "--name ${aws_ssm_parameter.this.name}",
+      "--value file://stripe-api-key.txt",
+    ])
+  }
+}

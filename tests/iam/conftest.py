@@ -18,7 +18,9 @@ from tests.iam.iamdocs import (
     ACCOUNT,
     DNS_SUFFIX,
     KEY_ID,
+    OPERATOR_ROLE,
     PARTITION,
+    POWER_USER_ROLE,
     REGION,
     SUFFIX,
     Documents,
@@ -42,15 +44,13 @@ def iam_planner(iam_emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="session")
 def documents(iam_planner: Planner) -> Documents:
-    root = iam_planner.plan(environment_suffix=SUFFIX)
+    root = iam_planner.plan(
+        environment_suffix=SUFFIX, operator_role_arns=[OPERATOR_ROLE], stripe_reconciliation_enabled=True
+    )
     lam = root.modules["module.lambda"].resources
     function_name = lam["aws_lambda_function.this"]["values"]["function_name"]
     log_group_name = lam["aws_cloudwatch_log_group.this"]["values"]["name"]
-    parameters = {
-        address.removeprefix('aws_ssm_parameter.secret["').removesuffix('"]'): r["values"]["name"]
-        for address, r in lam.items()
-        if address.startswith("aws_ssm_parameter.secret")
-    }
+    parameters: dict[str, str] = root.outputs["provider_secret_parameter_names"]  # the operator creates them
     table = root.modules["module.dynamodb"].resources["aws_dynamodb_table.this"]["values"]["name"]
     payments = root.modules["module.payments_table"].resources["aws_dynamodb_table.this"]["values"]["name"]
     queue_values = root.modules["module.quarantine"].resources["aws_sqs_queue.this"]["values"]
@@ -69,6 +69,8 @@ def documents(iam_planner: Planner) -> Documents:
         "{role}": f"arn:{PARTITION}:iam::{ACCOUNT}:role/{role_name}",
         "{function}": f"arn:{PARTITION}:sts::{ACCOUNT}:assumed-role/{role_name}/{function_name}",
         "{deployer}": f"arn:{PARTITION}:iam::{ACCOUNT}:user/deployer",
+        "{operator}": OPERATOR_ROLE.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/alice",
+        "{power_user}": POWER_USER_ROLE.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/bob",
         "{log_group}": arn("logs", f"log-group:{log_group_name}"),
         **{
             f"{{parameter:{provider}}}": arn("ssm", f"parameter/{name.lstrip('/')}")

@@ -12,6 +12,9 @@ PARTITION = "aws"
 DNS_SUFFIX = "amazonaws.com"
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 SUFFIX = "iam1"
+# The operator named in operator_role_arns, and a power user (ssm:*, kms:*, sqs:* on *) who is not.
+OPERATOR_ROLE = f"arn:{PARTITION}:iam::{ACCOUNT}:role/payments-operator"
+POWER_USER_ROLE = f"arn:{PARTITION}:iam::{ACCOUNT}:role/power-user"
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,10 @@ def simulation(row: dict[str, Any], docs: Documents) -> dict[str, Any]:
         identity = [{"name": "deployer", "policy": REQUESTS["deployer_policy"]}]
     elif row["principal"] in docs.other_roles:
         identity = [{"name": "role-policy", "policy": docs.other_roles[row["principal"]]}]
+    elif row["principal"] == "{operator}":
+        identity = [{"name": "operator", "policy": REQUESTS["operator_policy"]}]
+    elif row["principal"] == "{power_user}":
+        identity = [{"name": "power-user", "policy": REQUESTS["power_user_policy"]}]
     resource_policy = {
         None: None,
         "key": docs.key_policy,
@@ -51,6 +55,8 @@ def simulation(row: dict[str, Any], docs: Documents) -> dict[str, Any]:
         "trust": docs.trust_policy,
     }[row["resource_policy"]]
     context = {"aws:SecureTransport": "true"} if principal != "anonymous" else {}
+    if principal.startswith("arn:"):
+        context["aws:PrincipalArn"] = principal_arn(principal)
     context.update(fill(row.get("context", {}), docs.names))
     resource = fill(row["resource"], docs.names)
     sim: dict[str, Any] = {
@@ -67,6 +73,20 @@ def simulation(row: dict[str, Any], docs: Documents) -> dict[str, Any]:
     if resource_policy is not None:
         sim["resourcePolicy"] = resource_policy
     return sim
+
+
+def principal_arn(principal: str) -> str:
+    """aws:PrincipalArn as AWS sets it: a role session's is the role's ARN (iam-simulate
+    does not derive it; without it a condition on it fails closed)."""
+    if ":assumed-role/" in principal:
+        role = principal.split(":assumed-role/", 1)[1].split("/", 1)[0]
+        return (
+            principal.split(":sts::", 1)[0]
+            + ":iam::"
+            + principal.split(":sts::", 1)[1].split(":", 1)[0]
+            + f":role/{role}"
+        )
+    return principal
 
 
 def run_simulations(batch: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -163,7 +183,8 @@ def test_the_allow_rows_need_the_role_policy(documents: Documents) -> None:
 def test_the_key_policy_is_evaluated_as_kms_does(documents: Documents) -> None:
     """KMS trusts the role's IAM policy only where the key policy delegates to the
     account: without AccountServicesUseKey no Decrypt through any service is allowed."""
-    statements = [s for s in documents.key_policy["Statement"] if s["Sid"] != "AccountServicesUseKey"]
+    delegating = {"AccountServicesUseKey", "SecretReadersDecryptThroughSsm"}
+    statements = [s for s in documents.key_policy["Statement"] if s["Sid"] not in delegating]
     weakened = replace(documents, key_policy={**documents.key_policy, "Statement": statements})
     rows = [
         r for r in ROWS if r["expect"] == "Allow" and r["principal"] == "{function}" and r["resource_policy"] == "key"

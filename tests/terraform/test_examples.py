@@ -11,7 +11,11 @@ def test_minimal_example_plans_with_defaults(planner: Planner) -> None:
     function = webhook.child_modules["module.lambda"].resources["aws_lambda_function.this"]["values"]
     assert function["function_name"] == "payment-webhook-example"
     assert function["reserved_concurrent_executions"] == 100
-    assert set(plan["configuration"]["root_module"]["outputs"]) == {"function_url", "webhook_secret_parameter_name"}
+    assert set(plan["configuration"]["root_module"]["outputs"]) == {
+        "function_url",
+        "webhook_secret_parameter_name",
+        "secret_put_commands",
+    }
 
 
 def test_complete_example_sets_every_input(planner: Planner) -> None:

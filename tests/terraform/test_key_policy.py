@@ -42,7 +42,6 @@ def test_create_grant_only_for_aws_resources(plan: Any) -> None:
         "dynamodb.us-east-1.amazonaws.com",
         "lambda.us-east-1.amazonaws.com",
         "sqs.us-east-1.amazonaws.com",
-        "ssm.us-east-1.amazonaws.com",
     ]
 
 

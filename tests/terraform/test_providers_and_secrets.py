@@ -113,3 +113,20 @@ def test_secret_parameter_output_tells_how_to_put_the_secret(plan: Any) -> None:
         assert "aws ssm put-parameter --overwrite --type SecureString --key-id <kms_key_arn>" in description, name
     readme = (ROOT / "README.md").read_text()
     assert '--key-id "$(terraform output -raw kms_key_arn)"' in readme
+
+
+def test_secret_parameters_ignore_what_would_re_put_a_value(plan: Any) -> None:
+    """Issue 21 (2): after create only name and tags are managed (tests/terraform/
+    test_secret_day2.py applies the day-2 operations); the key drift is a check's warning."""
+    expected = {"description", "key_id", "type", "tier", "allowed_pattern", "data_type", "value_wo_version"}
+    for module, address, check in (
+        ("lambda", "aws_ssm_parameter.secret", "secrets_use_the_stack_key"),
+        ("reconciler", "aws_ssm_parameter.this", "api_key_uses_the_stack_key"),
+    ):
+        source = (ROOT / "modules" / module / "main.tf").read_text()
+        block = source[source.index(f'resource "aws_ssm_parameter" "{address.split(".")[1]}"') :]
+        block = block[: block.index("\n}\n")]
+        ignored = block[block.index("ignore_changes = [") :].split("]")[0]
+        assert {word.strip() for word in ignored.removeprefix("ignore_changes = [").split(",")} == expected, module
+        assert "tags" not in ignored and "name" not in ignored.split("[")[1], module
+        assert f'check "{check}"' in source, module

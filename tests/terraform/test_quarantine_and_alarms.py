@@ -62,7 +62,7 @@ def test_quarantine_queue_is_encrypted_with_the_stack_key_and_keeps_14_days(plan
 
 def test_quarantine_queue_refuses_requests_without_tls(plan: Any) -> None:
     queue = plan.modules["module.quarantine"].resources["aws_sqs_queue.this"]["values"]
-    (statement,) = json.loads(queue["policy"])["Statement"]
+    statement, _operators_only = json.loads(queue["policy"])["Statement"]  # the second: tests/iam
     assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
     assert statement["Resource"] == f"arn:aws:sqs:us-east-1:123456789012:payment-webhook-{SUFFIX}-quarantine"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

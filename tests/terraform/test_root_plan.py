@@ -132,8 +132,11 @@ def test_key_policy_lets_logs_lambda_dynamodb_ssm_and_sqs_use_the_key(plan: Any)
         "dynamodb.us-east-1.amazonaws.com",
         "lambda.us-east-1.amazonaws.com",
         "sqs.us-east-1.amazonaws.com",
-        "ssm.us-east-1.amazonaws.com",
     ]
+    # SSM: the account encrypts (puts secrets), only the secret readers decrypt (tests/iam).
+    ssm = "ssm.us-east-1.amazonaws.com"
+    assert statements["AccountEncryptsSecretsThroughSsm"]["Condition"]["StringEquals"]["kms:ViaService"] == ssm
+    assert statements["SecretReadersDecryptThroughSsm"]["Condition"]["StringEquals"]["kms:ViaService"] == ssm
     for statement in statements.values():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert "kms:*" not in actions and "*" not in actions
