@@ -63,6 +63,13 @@ def load_prices(path: Path = PRICES_FILE) -> dict[str, float]:
 # --------------------------------------------------------------------------- what each peer does per event
 
 
+# The stack deploys the functions with Lambda's JSON log format and system log level WARN
+# (variables.tf: lambda_system_log_level): Lambda drops START/END/REPORT, and adds a timestamp
+# and a level to our one JSON line per request, which has neither. RIE prints text, so ours'
+# log bytes as deployed = its own lines as measured + these bytes.
+JSON_LOG_ADDED_BYTES = len(',"timestamp":"2026-12-01T11:00:00.000Z","level":"INFO"')
+
+
 @dataclass(frozen=True)
 class Plan:
     """A peer's per-event inputs: all measured in the run except what the docstring of each field says."""
@@ -110,10 +117,13 @@ def plans(
             again = _wru(after)  # the record's conditional put fails on the COMPLETED record (the larger one)
             same = name == "powertools_same_features"
             parameters, quarantine = (providers, True) if same else (1, False)
+        log_bytes = float(figures["log_bytes_per_invoke"])  # a peer as its authors deploy it: text, INFO
+        if name == "ours":  # as the stack deploys it: JSON, system log level WARN
+            log_bytes = float(figures["function_log_bytes_per_invoke"]) + JSON_LOG_ADDED_BYTES
         out[name] = Plan(
             billed_ms=float(figures["warm_billed_ms_mean"]),
             cold_billed_ms=float(figures["first_billed_ms"]),
-            log_bytes=float(figures["log_bytes_per_invoke"]),
+            log_bytes=log_bytes,
             write_units=first,
             redelivery_write_units=again,
             parameters=parameters,
@@ -304,9 +314,6 @@ def reconciler_per_month(ours: Plan, prices: Mapping[str, float]) -> dict[str, A
     }
 
 
-JSON_LOG_ADDED_BYTES = len(',"timestamp":"2026-12-01T11:00:00.000Z","level":"INFO"')
-
-
 def levers(
     ours: Plan,
     cold: Mapping[str, Any],
@@ -328,7 +335,7 @@ def levers(
         redelivery_write_units=_wru(text) + _wru(items["payment_item"]),
         stored_bytes=_bytes(text) + _bytes(items["payment_item"]),
     )
-    json_logs = replace(ours, log_bytes=float(cold["function_log_bytes_per_invoke"]) + JSON_LOG_ADDED_BYTES)
+    text_logs = replace(ours, log_bytes=float(cold["log_bytes_per_invoke"]))  # Lambda's text format, system INFO
 
     def total(plan: Plan) -> float:
         return round(float(cost_per_million("ours", plan, prices)["total_usd"]), 4)
@@ -351,12 +358,13 @@ def levers(
             **_gzip_cpu(gzip_cpu_us, prices),
         },
         "json_logs_system_warn": {
-            "before_usd_per_million": total(ours),
-            "after_usd_per_million": total(json_logs),
-            "log_bytes_before": round(ours.log_bytes, 1),
-            "log_bytes_after": round(json_logs.log_bytes, 1),
-            "note": "after = the function's own lines (RIE output without START/END/REPORT) + "
-            f"{JSON_LOG_ADDED_BYTES} B for the timestamp and level Lambda adds to a line without them",
+            "before_usd_per_million": total(text_logs),
+            "after_usd_per_million": total(ours),
+            "log_bytes_before": round(text_logs.log_bytes, 1),
+            "log_bytes_after": round(ours.log_bytes, 1),
+            "note": "before = text format with START/END/REPORT as RIE prints them; after (as deployed) = the "
+            f"function's own lines + {JSON_LOG_ADDED_BYTES} B for the timestamp and level Lambda adds "
+            "to a line without them",
         },
         "retention_storage_usd_per_month_at_10_per_second_after_12_months": {
             "forever": round(storage_in_month(ours, payment_bytes, prices, 10, 12, None), 2),
