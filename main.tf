@@ -55,6 +55,7 @@ module "kms" {
   log_group_names         = concat([local.log_group_name, local.publisher_log_group_name], local.reconciler_enabled ? [local.reconciler_log_group_name] : [])
   secret_reader_role_arns = local.secret_reader_role_arns
   operator_role_arns      = var.operator_role_arns
+  deployer_arn            = data.aws_iam_session_context.deployer.issuer_arn
 
   tags = local.tags
 }
@@ -231,6 +232,14 @@ module "reconciler" {
 # reconciler (Stripe API key). A new function that reads a secret adds its role here.
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
+
+# Whoever applies the stack refreshes the SecureStrings, which the aws provider reads
+# with decryption: the key policy lets that principal decrypt through SSM too, so the
+# stack's second plan works without operator_role_arns. For a role, the role's ARN
+# (aws:PrincipalArn of every session), not the session's.
+data "aws_iam_session_context" "deployer" {
+  arn = data.aws_caller_identity.current.arn
+}
 
 locals {
   role_arn_prefix = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/"

@@ -17,7 +17,7 @@ locals {
   ssm_enabled  = contains(var.services, "ssm")
   # Who may decrypt a SecureString under this key: the functions that verify
   # signatures (and read the Stripe API key) and the named operators.
-  secret_decrypters = distinct(concat(var.secret_reader_role_arns, var.operator_role_arns))
+  secret_decrypters = distinct(concat(var.secret_reader_role_arns, var.operator_role_arns, compact([var.deployer_arn])))
 
   # Explicit key-administration actions instead of kms:*; PutKeyPolicy stays so
   # the account can never lock itself out of the key. kms:CreateGrant is not

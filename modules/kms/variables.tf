@@ -69,6 +69,12 @@ variable "operator_role_arns" {
   }
 }
 
+variable "deployer_arn" {
+  description = "The principal that applies the stack (a role's ARN, not its session's; or a user's). Terraform's refresh reads the SSM SecureStrings with decryption, so it may decrypt through SSM as well. Null: nobody besides the lists above."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags of every taggable resource of this module."
   type        = map(string)

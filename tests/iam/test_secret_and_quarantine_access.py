@@ -92,7 +92,10 @@ def test_the_readers_are_the_planned_function_role_and_the_operators(documents: 
     ]
     readers = [readers] if isinstance(readers, str) else readers
     reconciler_role = f"arn:{PARTITION}:iam::{ACCOUNT}:role/" + documents.names["{reconciler}"].split("/")[1]
-    assert sorted(readers) == sorted([documents.names["{role}"], reconciler_role, OPERATOR_ROLE])
+    # and whoever applies the stack (its refresh reads the SecureStrings with decryption): here
+    # the emulator's default caller, whose ARN moto spells arn:aws:sts::…:user/moto (AWS: iam)
+    deployer = f"arn:{PARTITION}:sts::{ACCOUNT}:user/moto"
+    assert sorted(readers) == sorted([documents.names["{role}"], reconciler_role, OPERATOR_ROLE, deployer])
     assert documents.names["{role}"].startswith(f"arn:{PARTITION}:iam::{ACCOUNT}:role/")
     receivers = statement(documents.queue_policy, "OnlyOperatorsReceive")["Condition"]["ArnNotEquals"][
         "aws:PrincipalArn"

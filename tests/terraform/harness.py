@@ -17,6 +17,7 @@ import pytest
 import tftest
 
 from local_stack.emulator import Emulator
+from local_stack.layout import boto3_kwargs
 from local_stack.terraform import Terraform, TerraformError, copy_root_module, terraform_binary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,3 +154,22 @@ class Stack:
 
     def destroy(self, *targets: str) -> None:
         self.terraform("destroy", "-input=false", "-no-color", "-auto-approve", *(f"-target={t}" for t in targets))
+
+
+def ensure_deploy_role(emulator: Emulator, name: str) -> str:
+    """A caller's deploy role, as it exists in a real account before anyone assumes it: the root
+    module reads it back (aws_iam_session_context calls iam:GetRole for an assumed role), and
+    moto lets AssumeRole through for a role that does not exist."""
+    import boto3
+
+    iam = boto3.client(
+        "iam", **boto3_kwargs(emulator.endpoint, {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    )
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+    try:
+        return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])

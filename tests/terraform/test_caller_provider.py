@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.terraform.harness import Planner
+from tests.terraform.harness import Planner, ensure_deploy_role
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"  # moto's account: what the assumed role resolves to
@@ -30,7 +30,7 @@ def resources(module: Any) -> list[dict[str, Any]]:
 def test_aliased_caller_provider_with_assume_role_tags_every_resource(planner: Planner) -> None:
     plan = planner.plan(
         "examples/complete",
-        deploy_role_arn=f"arn:aws:iam::{ACCOUNT}:role/payments-deploy",
+        deploy_role_arn=ensure_deploy_role(planner.emulator, "payments-deploy"),
         allowed_account_ids=[ACCOUNT],
         default_tags={"Owner": "payments-team", "CostCenter": "overridden-by-input"},
     )

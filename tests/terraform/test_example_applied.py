@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local_stack.emulator.cbor import CborProxy
-from tests.terraform.harness import Emulator, copy_root_module, terraform_binary
+from tests.terraform.harness import Emulator, copy_root_module, ensure_deploy_role, terraform_binary
 
 ACCOUNT = "123456789012"  # moto's account
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/payments-deploy"
@@ -43,6 +43,7 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         )
     )
     with Emulator(workroot / "moto.log", lambda_concurrency_quota=1000) as emulator:
+        assert ensure_deploy_role(emulator, "payments-deploy") == ROLE
         shim = CborProxy(emulator.endpoint, "cloudwatch")
         with shim:
             env = {
