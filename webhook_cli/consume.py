@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webhook_cli.settings import load
+from webhook_cli.settings import SETTINGS_ORDER_HELP, load
 
 PROG = "python -m webhook_cli.consume"
 EXIT_OK = 0
@@ -143,9 +143,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog=PROG,
         description=(__doc__ or "").split("\n\n")[0],
         epilog=(
-            "settings (first found wins): the option, then the environment variable, then the env file "
-            "(--env-file, default build/local.env written by `make up`; --no-env-file on AWS).\n"
-            "  --queue-url     EVENTS_QUEUE_URL (Terraform output events_queue_url)\n"
+            SETTINGS_ORDER_HELP + "  --queue-url     EVENTS_QUEUE_URL (Terraform output events_queue_url)\n"
             "  --endpoint-url  AWS_ENDPOINT_URL (the local emulator; unset on AWS)\n"
             "exit status: 0 done, 2 bad arguments, 3 AWS error"
         ),

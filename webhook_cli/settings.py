@@ -18,6 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = ROOT / "build" / "local.env"
 
 
+# The first lines of a CLI's --help epilog: where each setting comes from (CliSettings' order).
+SETTINGS_ORDER_HELP = (
+    "settings (first found wins): the option, then the environment variable, then the env file "
+    "(--env-file, default build/local.env written by `make up`; --no-env-file on AWS).\n"
+)
+
+
 @dataclass(frozen=True)
 class CliSettings:
     """The env file's values, looked up behind the process environment."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webhook_cli.settings import load
+from webhook_cli.settings import SETTINGS_ORDER_HELP, load
 from webhook_cli.tables import Item, format_table, plain_item
 
 PROG = "python -m webhook_cli.status"
@@ -107,9 +107,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog=PROG,
         description=(__doc__ or "").split("\n\n")[0],
         epilog=(
-            "settings (first found wins): the option, then the environment variable, then the env file "
-            "(--env-file, default build/local.env written by `make up`; --no-env-file on AWS).\n"
-            "  --payments-table  PAYMENTS_TABLE_NAME (Terraform output payments_table_name)\n"
+            SETTINGS_ORDER_HELP + "  --payments-table  PAYMENTS_TABLE_NAME (Terraform output payments_table_name)\n"
             "  --table           TABLE_NAME (output table_name)\n"
             "  --endpoint-url    AWS_ENDPOINT_URL (the local emulator; unset on AWS)\n"
             "exit status: 0 found, 1 nothing stored for this transaction, 2 bad arguments, 3 AWS error"
